@@ -1,0 +1,61 @@
+# Safe Report: make install | make run | make test (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.10
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/safe-report.tar.gz
+
+# Rasa's telemetry and its error reporting stay off in everything we run.
+export RASA_TELEMETRY_ENABLED := false
+export SAFE_REPORT_ROOT := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONHASHSEED := 0
+
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml)
+
+.PHONY: install train run run-scaled shell test test-fast validate lock themes bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+# Regenerate the lock after editing requirements.in (needs network access to the index).
+lock:
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.10 --generate-hashes -o requirements.lock requirements.in
+
+# Retrains only when the training data or configuration changed (make compares timestamps).
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name safe-report --out models --quiet
+	touch $@
+
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+run: train
+	$(PY) -m bot run
+
+run-scaled: train
+	$(PY) -m bot run --scaled
+
+shell: train
+	$(PY) -m bot shell
+
+test: train
+	bash scripts/test.sh
+
+themes: install
+	$(PY) -m bot themes serve
+
+bench: train
+	$(PY) -m bench
+
+clean:
+	rm -rf models results .pytest_cache
