@@ -12,6 +12,7 @@ export SAFE_REPORT_ROOT := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONHASHSEED := 0
+export SAFE_REPORT_ACTIONS_URL ?= http://localhost:5055/webhook
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml)
 
@@ -33,11 +34,11 @@ lock:
 train: $(MODEL)
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name safe-report --out models --quiet
+	$(PY) -m bot rasa train --fixed-model-name safe-report --out models --quiet
 	touch $@
 
 validate: install
-	$(RASA) data validate --fail-on-warnings
+	$(PY) -m bot rasa data validate --fail-on-warnings
 
 run: train
 	$(PY) -m bot run

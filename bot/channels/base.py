@@ -1,0 +1,95 @@
+"""What every Safe Report channel does with a message before and after Rasa.
+
+1. Bad input (not text, empty, too long) gets a short, safe answer and never reaches Rasa.
+2. The deterministic danger check runs on the raw text (in memory only).
+3. The sender id is replaced by a keyed pseudonym; the text is redacted (bot.privacy).
+4. Rasa answers through a collecting output channel. If anything fails, the person still gets
+   the fixed error answer with 999; if the check found danger and the answer lacks 999 and the
+   Silent Solution, the emergency answer is put first.
+All the raw values are registered with bot.log_privacy so no log record of this request can
+carry them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+
+from bot import safety
+from bot.log_privacy import register_sensitive, sensitive
+from bot.privacy import memo
+from bot.privacy.pseudonyms import default_pseudonymizer
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = int(os.environ.get("SAFE_REPORT_MAX_MESSAGE_CHARS", "2000"))
+FORGET_INTENT = "/forget_me"
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def _redact(text: str) -> str:
+    from bot.privacy import redact  # imported late: loads Presidio and spaCy
+
+    return redact(text)
+
+
+def fixed(name: str) -> List[Dict[str, Any]]:
+    return [{"text": safety.response_text(name)}]
+
+
+class SafeInputChannel(InputChannel):
+    """Base class; subclasses parse their transport and call `answer`."""
+
+    channel_kind = "safe"
+
+    def __init__(self) -> None:
+        self.pseudonymizer = default_pseudonymizer()
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        from bot.guard import check_runtime
+
+        check_runtime()
+        return cls(**(credentials or {}))
+
+    async def answer(self, raw_text: Any, raw_sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
+        """Run one message through the privacy layer and Rasa; always returns something to say."""
+        with sensitive(raw_sender, raw_text if isinstance(raw_text, str) else ""):
+            if not isinstance(raw_text, str) or not raw_text.strip():
+                return fixed("utter_empty")
+            danger = safety.is_danger(raw_text)
+            if len(raw_text) > MAX_MESSAGE_CHARS:
+                return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
+
+            sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
+            register_sensitive([sender])
+            try:
+                if safety.is_forget_command(raw_text):
+                    text = FORGET_INTENT
+                else:
+                    # Off the event loop: redaction is CPU work (spaCy + regexes).
+                    text = await asyncio.to_thread(_redact, raw_text)
+                    memo.mark_clean(text)
+                register_sensitive([text])
+                messages = await self._ask_rasa(text, sender, on_new_message)
+            except Exception as exc:
+                logger.error("Could not answer a %s message (%s)", self.channel_kind, type(exc).__name__)
+                messages = fixed("utter_error")
+            if not messages:
+                messages = fixed("utter_error")
+            if danger and not safety.contains_emergency_numbers(messages):
+                messages = safety.danger_messages() + messages
+            if text == FORGET_INTENT:
+                self.pseudonymizer.forget(sender)
+            return messages
+
+    async def _ask_rasa(self, text: str, sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
+        collector = CollectingOutputChannel()
+        await on_new_message(
+            UserMessage(text, collector, sender, input_channel=self.channel_kind, metadata=None)
+        )
+        return [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]

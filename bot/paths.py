@@ -1,0 +1,12 @@
+"""Where the project's files live, independent of the working directory."""
+import os
+from pathlib import Path
+
+ROOT = Path(os.environ.get("SAFE_REPORT_ROOT") or Path(__file__).resolve().parent.parent)
+DOMAIN_FILE = ROOT / "domain.yml"
+CREDENTIALS_FILE = ROOT / "credentials.yml"
+ENDPOINTS_FILE = ROOT / "endpoints.yml"
+MODELS_DIR = ROOT / "models"
+MODEL_FILE = MODELS_DIR / "safe-report.tar.gz"
+WEB_DIR = Path(__file__).resolve().parent / "web"
+LOGGING_CONFIG = ROOT / "config" / "logging.yml"
