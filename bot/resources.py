@@ -1,0 +1,262 @@
+"""The services directory (data/resources.yml): loading, choosing by topic and nation, and
+formatting entries as short lines the assistant can send.
+
+Safety rule enforced here: an entry with `verified: false` is never returned, and a field
+listed in `unverified_fields` is never printed; the line points to the website instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+import yaml
+
+NATIONS: Tuple[str, ...] = ("england", "wales", "scotland", "northern_ireland")
+NATION_NAMES = {
+    "england": "England",
+    "wales": "Wales",
+    "scotland": "Scotland",
+    "northern_ireland": "Northern Ireland",
+}
+# Longest first, so that a combined label is preferred to listing the nations one by one.
+_NATION_GROUP_LABELS = {
+    frozenset(NATIONS): "UK",
+    frozenset({"england", "wales"}): "England and Wales",
+    frozenset({"england", "wales", "northern_ireland"}): "England, Wales, Northern Ireland",
+}
+
+
+def _default_path() -> Path:
+    root = os.environ.get("SAFE_REPORT_ROOT")
+    base = Path(root) if root else Path(__file__).resolve().parent.parent
+    return base / "data" / "resources.yml"
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    name: str
+    phone: Optional[str]
+    text: Optional[str]
+    extra_numbers: Tuple[str, ...]
+    web: Optional[str]
+    email: Optional[str]
+    hours: Optional[str]
+    languages: Tuple[str, ...]
+    nations: Tuple[str, ...]
+    topics: Tuple[str, ...]
+    free: bool
+    note: Optional[str]
+    source: str
+    checked: str
+    verified: bool
+    unverified_fields: Tuple[str, ...]
+
+    def usable(self, field: str) -> bool:
+        """True when the field has a value that may be said as fact."""
+        return (
+            self.verified
+            and field not in self.unverified_fields
+            and bool(getattr(self, field))
+        )
+
+    @property
+    def uk_wide(self) -> bool:
+        return set(self.nations) == set(NATIONS)
+
+
+def _to_nation_key(nation: Optional[str]) -> Optional[str]:
+    """'Northern Ireland' (the slot value) -> 'northern_ireland'; unknown -> None."""
+    if not nation:
+        return None
+    key = str(nation).strip().lower().replace(" ", "_")
+    return key if key in NATIONS else None
+
+
+def _parse(raw: dict) -> Resource:
+    def tup(name: str) -> Tuple[str, ...]:
+        return tuple(str(v) for v in (raw.get(name) or ()))
+
+    def opt(name: str) -> Optional[str]:
+        value = raw.get(name)
+        return None if value is None else str(value)
+
+    resource = Resource(
+        id=str(raw["id"]),
+        name=str(raw["name"]),
+        phone=opt("phone"),
+        text=opt("text"),
+        extra_numbers=tup("extra_numbers"),
+        web=opt("web"),
+        email=opt("email"),
+        hours=opt("hours"),
+        languages=tup("languages"),
+        nations=tup("nations"),
+        topics=tup("topics"),
+        free=bool(raw.get("free", False)),
+        note=opt("note"),
+        source=str(raw["source"]),
+        checked=str(raw["checked"]),
+        verified=bool(raw["verified"]),
+        unverified_fields=tup("unverified_fields"),
+    )
+    unknown = set(resource.nations) - set(NATIONS)
+    if unknown:
+        raise ValueError(f"resource {resource.id}: unknown nations {sorted(unknown)}")
+    return resource
+
+
+@functools.lru_cache(maxsize=4)
+def load(path: Optional[str] = None) -> Tuple[Resource, ...]:
+    """All entries, in file order (which is the order they are shown). Loaded once."""
+    file = Path(path) if path else _default_path()
+    with file.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    resources = tuple(_parse(raw) for raw in data["resources"])
+    ids = [r.id for r in resources]
+    if len(ids) != len(set(ids)):
+        raise ValueError("duplicate resource ids in resources.yml")
+    return resources
+
+
+def by_id(resource_id: str) -> Resource:
+    for resource in load():
+        if resource.id == resource_id:
+            return resource
+    raise KeyError(resource_id)
+
+
+def for_topic(topic: str, nation: Optional[str] = None) -> List[Resource]:
+    """Verified entries for a topic, limited to those covering `nation` when it is known."""
+    key = _to_nation_key(nation)
+    return [
+        r
+        for r in load()
+        if r.verified and topic in r.topics and (key is None or key in r.nations)
+    ]
+
+
+def topics() -> List[str]:
+    """Every topic key that has at least one verified entry."""
+    seen: List[str] = []
+    for r in load():
+        if r.verified:
+            seen.extend(t for t in r.topics if t not in seen)
+    return seen
+
+
+def nations_label(resource: Resource) -> str:
+    group = _NATION_GROUP_LABELS.get(frozenset(resource.nations))
+    if group:
+        return group
+    return " and ".join(NATION_NAMES[n] for n in NATIONS if n in resource.nations)
+
+
+def _languages_phrase(resource: Resource) -> Optional[str]:
+    others = [lang for lang in resource.languages if lang.lower() != "english"]
+    if not others:
+        return None
+    if others == ["interpreters"]:
+        return "interpreters available"
+    return "in " + " and ".join(others)
+
+
+def format_line(resource: Resource, show_nations: bool = False) -> str:
+    """One short line, e.g. 'Southall Black Sisters: 020 8571 9595 (Mon-Fri 9am-5pm)'.
+
+    Only fields usable as fact are printed. An unverified number points the reader to the
+    website (or, with no website, to searching for the name); unverified hours are replaced
+    by a reminder to check them.
+    """
+    if not resource.verified:
+        raise ValueError(f"resource {resource.id} is not verified and must not be shown")
+
+    label = None
+    if show_nations and not resource.uk_wide:
+        label = nations_label(resource)
+        if label in resource.name:  # "Rape Crisis Scotland" needs no "(Scotland)"
+            label = None
+
+    contacts: List[str] = []
+    if resource.usable("phone"):
+        contacts.append(resource.phone)  # type: ignore[arg-type]
+    if resource.usable("text"):
+        contacts.append(f"text {resource.text}")
+    if resource.usable("web"):
+        contacts.append(resource.web)  # type: ignore[arg-type]
+    elif resource.usable("email"):
+        contacts.append(resource.email)  # type: ignore[arg-type]
+
+    details: List[str] = []
+    if resource.usable("hours"):
+        details.append(resource.hours)  # type: ignore[arg-type]
+    if resource.usable("free"):
+        details.append("free")
+    languages = _languages_phrase(resource) if resource.usable("languages") else None
+    if languages:
+        details.append(languages)
+
+    if contacts:
+        line = _with_label(resource.name, label)
+        line += ": " + ", ".join(contacts)
+        if details:
+            line += " (" + ", ".join(details) + ")"
+    else:
+        line = _with_label(resource.name, ", ".join(([label] if label else []) + details))
+    line += "."
+
+    if resource.usable("note"):
+        line += " " + resource.note  # type: ignore[operator]
+    if "phone" in resource.unverified_fields:
+        if resource.usable("web"):
+            line += " Check their website for the phone number."
+        else:
+            line += " Search for their name online to find their number."
+    if "hours" in resource.unverified_fields:
+        line += " Check opening hours before you call."
+    return line
+
+
+def _with_label(name: str, label: Optional[str]) -> str:
+    """'Name' + 'England' -> 'Name (England)'; 'Name (X)' + 'England' -> 'Name (X, England)'."""
+    if not label:
+        return name
+    if name.endswith(")"):
+        return f"{name[:-1]}, {label})"
+    return f"{name} ({label})"
+
+
+def pack_messages(header: str, lines: Sequence[str], limit: int = 480) -> List[str]:
+    """Pack lines into as few messages as possible, each at most `limit` characters.
+
+    The header starts the first message. A single line longer than the limit is a content
+    error, so it raises rather than being cut mid-sentence.
+    """
+    messages: List[str] = []
+    current = header
+    for line in lines:
+        if len(line) > limit:
+            raise ValueError(f"a resource line is longer than {limit} characters")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            messages.append(current)
+            current = line
+    if current:
+        messages.append(current)
+    return messages
+
+
+def all_numbers(resources: Iterable[Resource] = ()) -> List[str]:
+    """Every number in the directory (digits only), for content checks."""
+    numbers: List[str] = []
+    for r in resources or load():
+        for value in (r.phone, r.text, *r.extra_numbers):
+            if value:
+                numbers.append("".join(ch for ch in value if ch.isdigit()))
+    return numbers
