@@ -87,23 +87,34 @@ class Stack:
                 proc.wait()
 
 
-def start_stack(quiet: bool = False, scaled: bool = False) -> "tuple[Stack, str]":
+def start_stack(
+    quiet: bool = False,
+    scaled: bool = False,
+    port: Optional[int] = None,
+    actions_port: Optional[int] = None,
+    env: Optional[Dict[str, str]] = None,
+    log_file: Optional[str] = None,
+    rasa_args: Optional[List[str]] = None,
+    actions_args: Optional[List[str]] = None,
+) -> "tuple[Stack, str]":
+    """Start the action server and Rasa (two Rasa instances on port and port+1 when scaled)."""
     guard.check(["run", "--credentials", str(CREDENTIALS_FILE)])
     if not MODEL_FILE.exists():
         raise SystemExit("No trained model: run `make train` first (make run does it for you).")
-    port = int(os.environ.get("SAFE_REPORT_PORT", "5005"))
-    actions_port = int(os.environ.get("SAFE_REPORT_ACTIONS_PORT", "5055"))
-    env = {"SAFE_REPORT_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook"}
-    output = subprocess.DEVNULL if quiet else None
+    port = port or int(os.environ.get("SAFE_REPORT_PORT", "5005"))
+    actions_port = actions_port or int(os.environ.get("SAFE_REPORT_ACTIONS_PORT", "5055"))
+    env = {"SAFE_REPORT_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook", **(env or {})}
+    output = open(log_file, "ab") if log_file else (subprocess.DEVNULL if quiet else None)
     stack = Stack()
-    stack.start(actions_command(actions_port), env, stdout=output, stderr=output)
+    stack.start(actions_command(actions_port) + list(actions_args or []), env, stdout=output, stderr=output)
     ports = [port]
     if scaled:
-        from bot.scaled import prepare_scaled
-
-        env.update(prepare_scaled(stack))
         ports = [port, port + 1]
-    rasa_procs = [stack.start(rasa_command(p, ENDPOINTS_FILE), env, stdout=output, stderr=output) for p in ports]
+        env.setdefault("SAFE_REPORT_REDIS_URL", os.environ.get("SAFE_REPORT_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    endpoints = ROOT / "endpoints.redis.yml" if scaled else ENDPOINTS_FILE
+    rasa_procs = [
+        stack.start(rasa_command(p, endpoints, rasa_args), env, stdout=output, stderr=output) for p in ports
+    ]
     base = f"http://{'localhost' if HOST in ('127.0.0.1', '0.0.0.0') else HOST}:{port}"
     for p, proc in zip(ports, rasa_procs):
         if not wait_until_ready(f"http://127.0.0.1:{p}/webhooks/webchat/health", process=proc):

@@ -65,6 +65,7 @@ class SafeInputChannel(InputChannel):
             if len(raw_text) > MAX_MESSAGE_CHARS:
                 return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
 
+            first = not self.pseudonymizer.is_known(raw_sender, self.channel_kind)
             sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
             register_sensitive([sender])
             try:
@@ -85,7 +86,11 @@ class SafeInputChannel(InputChannel):
                 messages = safety.danger_messages() + messages
             if text == FORGET_INTENT:
                 self.pseudonymizer.forget(sender)
-            return messages
+            return self.decorate(messages, first)
+
+    def decorate(self, messages: List[Dict[str, Any]], first: bool) -> List[Dict[str, Any]]:
+        """Channel-specific additions to an answer (the SMS channel adds its first-contact notice)."""
+        return messages
 
     async def _ask_rasa(self, text: str, sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
         collector = CollectingOutputChannel()

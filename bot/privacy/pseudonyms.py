@@ -91,6 +91,14 @@ class Pseudonymizer:
         self.store.touch(new)
         return new
 
+    def is_known(self, raw_id: str, channel_kind: str) -> bool:
+        """True if this sender has an active conversation (under the current or previous key)."""
+        raw = f"{channel_kind}:{raw_id}"
+        current, previous = self.store.keys()
+        return any(
+            self.store.is_active(f"{channel_kind}-{_hmac(k.key, raw)}") for k in (current, previous) if k is not None
+        )
+
     def forget(self, pseudonym: str) -> None:
         self.store.forget(pseudonym)
 
