@@ -117,7 +117,7 @@ def _nice_max(value: float) -> int:
     if value <= 0:
         return 10
     magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if step * magnitude >= value:
             return int(math.ceil(step * magnitude))
     return int(10 * magnitude)
@@ -128,7 +128,7 @@ def _esc(text: str) -> str:
 
 
 def _line_chart(report: Report, themes: list[str]) -> str:
-    width, height, left, right, top, bottom = 1080, 380, 56, 16, 16, 64
+    width, height, left, right, top, bottom = 1080, 340, 56, 16, 16, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     shown = [c.value for c in report.cells if c.status == SHOWN and c.channel_kind == ALL_CHANNELS
              and c.outcome == THEME_RAISED and c.theme in themes]
@@ -149,7 +149,6 @@ def _line_chart(report: Report, themes: list[str]) -> str:
     for i, week in enumerate(report.weeks):
         if i % label_every == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" class="axis" text-anchor="middle">{week[2:]}</text>')
-    parts.append(f'<text x="{left + 4}" y="{band_top - 4:.1f}" class="bandlabel">shaded: {fewer_text(report.k)}</text>')
     for idx, theme in enumerate(themes):
         colour = PALETTE[idx % len(PALETTE)]
         title = _esc(report.vocab.themes[theme].title)
@@ -177,6 +176,8 @@ def _line_chart(report: Report, themes: list[str]) -> str:
     parts.append("</svg>")
     legend = "".join(f'<span class="key"><span class="swatch" style="background:{PALETTE[i % len(PALETTE)]}"></span>'
                      f'{_esc(report.vocab.themes[t].title)}</span>' for i, t in enumerate(themes))
+    legend += (f'<span class="key"><span class="swatch band-key"></span>shaded band, open circle: '
+               f'{_esc(fewer_text(report.k))}</span>')
     return "".join(parts) + f'<div class="legend">{legend}</div>'
 
 
@@ -218,7 +219,7 @@ h1{font-size:1.5rem;margin-bottom:4px}h2{font-size:1.15rem;margin-top:32px}
 .lede{color:#444;margin-top:0}.note{background:#f3f6fa;border-left:4px solid #1b6ca8;padding:10px 14px;margin:16px 0}
 .chart{width:100%;height:auto}.mini{width:100%;height:auto}
 .grid{stroke:#ddd;stroke-width:1}.axis{font-size:11px;fill:#555}.band{fill:#eceff3}
-.bandlabel{font-size:11px;fill:#666}
+.band-key{background:#dfe3e8;height:10px}
 .legend{display:flex;flex-wrap:wrap;gap:6px 16px;font-size:13px;margin:6px 0 0 56px}
 .key{display:inline-flex;align-items:center;gap:6px}.swatch{width:14px;height:4px;display:inline-block}
 .grid3{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}
