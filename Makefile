@@ -1,6 +1,6 @@
 # Safe Report: make install | make run | make test (see README.md).
 SHELL := /bin/bash
-PYTHON ?= python3.10
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || ls $$HOME/.pyenv/versions/3.10*/bin/python3.10 2>/dev/null | head -n 1)
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa

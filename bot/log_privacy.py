@@ -30,7 +30,7 @@ MASK = "[withheld]"
 _PATTERNS = [
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # email
     re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"),  # IPv4
-    re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}(?![\w:])"),  # IPv6-ish
+    re.compile(r"(?i)(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])"),  # IPv6-ish
     re.compile(r"(?<!\w)(?:\+|00)?\d[\d\s().-]{8,}\d(?!\w)"),  # phone / card / account numbers
 ]
 

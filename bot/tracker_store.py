@@ -258,10 +258,12 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
 
 
 def _theme_recorder():
-    try:
-        from bot.themes import shared_recorder
+    import os
 
-        return shared_recorder()
+    try:
+        from bot.themes import ThemeRecorder
+
+        return ThemeRecorder(flush_interval_seconds=float(os.environ.get("SAFE_REPORT_THEMES_FLUSH_SECONDS", 900)))
     except Exception as exc:
         logger.error("Theme counts are off (%s)", type(exc).__name__)
         return None

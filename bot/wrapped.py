@@ -17,6 +17,10 @@ def _common_env() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     os.environ.setdefault("SAFE_REPORT_ACTIONS_URL", "http://localhost:5055/webhook")
+    # Keras writes a default keras.json into ~/.keras on import: keep it out of the user's home.
+    from bot.paths import ROOT
+
+    os.environ.setdefault("KERAS_HOME", str(ROOT / "var" / "keras"))
 
 
 def rasa_main(argv: List[str]) -> int:
