@@ -1,0 +1,204 @@
+"""What the redactor must keep: it identifies no one and the assistant needs it to help.
+
+- the four UK nations (the assistant routes by them);
+- the organisations, helpline numbers, web addresses and emails in data/resources.yml, plus a
+  hard-coded fallback taken from the fact sheet (so the redactor keeps them even if that file
+  is missing or malformed);
+- the words of the domain (police, visa, BRP, Home Office, NRM, Victims' Code, ...).
+
+A finding is dropped when its text is an allowed phrase, or when it lies inside an allowed
+phrase found in the message ("Southall Black Sisters" is not a person called Sisters).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import FrozenSet, Iterable, List, Tuple
+
+NATIONS = ("England", "Wales", "Scotland", "Northern Ireland", "N. Ireland", "NI", "UK",
+           "United Kingdom", "Great Britain", "Britain")
+
+# Organisations named in the fact sheet (fallback when data/resources.yml is unavailable).
+FALLBACK_ORGANISATIONS = (
+    "Southall Black Sisters", "SBS", "LAWRS", "Latin American Women's Rights Service",
+    "Crimestoppers", "Crime Stoppers", "Refuge", "Galop", "Karma Nirvana", "Rights of Women",
+    "Duncan Lewis", "Duncan Lewis Solicitors", "Victim Support", "Victim Support NI",
+    "Home Office", "NHS", "Salvation Army", "The Salvation Army", "Hestia", "Bright Sky",
+    "Unseen", "Women's Aid", "Womens Aid", "Welsh Women's Aid", "Scottish Women's Aid",
+    "Respect", "Men's Advice Line", "Nexus", "Nexus NI", "Migrant Help", "Refugee Council",
+    "Kanlungan", "Kanlungan Filipino Consortium", "FLEX", "Liberty", "Rape Crisis",
+    "Rape Crisis Scotland", "Rape Crisis England & Wales", "Live Fear Free",
+    "Surviving Economic Abuse", "Money Advice Plus", "True Vision", "Civil Legal Advice",
+    "Immigration Advice Authority", "IAA", "OISC", "Law Society", "Police Scotland", "PSNI",
+    "Met Police", "Metropolitan Police", "British Transport Police", "NPCC", "HMICFRS",
+    "IOPC", "College of Policing", "Domestic Abuse Commissioner", "Forced Marriage Unit",
+    "FMU", "FCDO", "UKVI", "UK Visas and Immigration", "Immigration Enforcement",
+    "Border Force", "GLAA", "NCA", "National Crime Agency", "TARA", "Step Up Migrant Women",
+    "Relay UK", "emergencySMS", "Silent Solution", "Make Yourself Heard", "ATHUB",
+    "National Domestic Abuse Helpline", "Modern Slavery & Exploitation Helpline",
+    "Modern Slavery Helpline", "Single Competent Authority", "Citizens Advice",
+    "Vodafone Foundation", "Crown Prosecution Service", "CPS", "Twilio",
+)
+
+# Numbers published in the fact sheet: a user quoting a helpline identifies no one.
+FALLBACK_NUMBERS = (
+    "999", "112", "101", "55", "18000", "18001", "80010", "1471",
+    "0808 2000 247", "08000 121 700", "0808 500 2222", "0808 802 9999", "08088 01 03 02",
+    "0800 027 1234", "0808 80 10 800", "07860077333", "0808 802 1414", "0808 801 0327",
+    "0800 999 5428", "0800 5999 247", "020 7008 0151", "020 7008 1500", "020 8571 9595",
+    "0808 196 7272", "0808 8010 503", "08 08 16 89 111", "0845 30 30 900", "033 3772 0409",
+    "0808 1968845", "0800 808 3733", "0300 3038151", "0300 123 4193", "0345 345 4 345",
+    "0800 555 111",
+)
+
+FALLBACK_DOMAINS = (
+    "gov.uk", "police.uk", "nhs.uk", "gov.scot", "gov.wales", "nidirect.gov.uk",
+    "refuge.org.uk", "nationaldahelpline.org.uk", "southallblacksisters.org.uk",
+    "crimestoppers-uk.org", "report-it.org.uk", "unseenuk.org", "modernslaveryhelpline.org",
+    "galop.org.uk", "karmanirvana.org.uk", "rightsofwomen.org.uk", "lawrs.org.uk",
+    "duncanlewis.co.uk", "victimsupport.org.uk", "victimsupportni.com", "womensaid.org.uk",
+    "welshwomensaid.org.uk", "scottishwomensaid.org.uk", "sdafmh.org.uk", "dsahelpline.org",
+    "respect.uk.net", "mensadviceline.org.uk", "salvationarmy.org.uk", "hestia.org",
+    "migranthelpuk.org", "refugeecouncil.org.uk", "rapecrisis.org.uk",
+    "rapecrisisscotland.org.uk", "247sexualabusesupport.org.uk", "survivingeconomicabuse.org",
+    "find-legal-advice.justice.gov.uk", "solicitors.lawsociety.org.uk", "fcdo.gov.uk",
+    "athub.org.uk", "nrpfnetwork.org.uk", "kanlungan.org.uk", "livefearfreehelpline.wales",
+)
+
+# Domain words and phrases: never a finding, whatever a recogniser thinks.
+DOMAIN_PHRASES = (
+    "police", "visa", "visas", "asylum", "BRP", "biometric residence permit", "eVisa",
+    "Home Office", "NRM", "National Referral Mechanism", "Victims' Code", "Victims Code",
+    "Victim's Code", "MVDAC", "DDVC", "DVILR", "SET(DV)", "Appendix FM", "VDA",
+    "no recourse to public funds", "NRPF", "ILR", "indefinite leave to remain", "EU Settlement Scheme",
+    "EUSS", "legal aid", "Exceptional Case Funding", "ECF", "IDVA", "ISVA", "FGM", "LGBT",
+    "LGBTQ", "LGBT+", "GP", "A&E", "MS1", "First Responder", "Modern Slavery Act",
+    "Immigration Enforcement", "super-complaint", "Safe to share?", "duty to notify",
+    "999", "101", "Silent Solution", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+    "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December", "Christmas", "Eid", "Ramadan",
+    "Diwali", "English", "Allah", "God", "Inshallah", "Jesus",
+)
+
+DOMAIN_WORDS = frozenset(
+    w.lower() for phrase in DOMAIN_PHRASES + NATIONS for w in re.findall(r"[A-Za-z']+", phrase)
+)
+
+
+def _digits(text: str) -> str:
+    """Digits of a phone number in national form (+44 / 0044 prefix -> 0)."""
+    d = re.sub(r"\D", "", text)
+    if text.lstrip().startswith("+44") or d.startswith("0044"):
+        d = "0" + d[4 if d.startswith("0044") else 2:].lstrip("0")
+    return d
+
+
+def _resources_path() -> Path:
+    root = os.environ.get("SAFE_REPORT_ROOT") or Path(__file__).resolve().parents[2]
+    return Path(root) / "data" / "resources.yml"
+
+
+def _walk_resources() -> Tuple[List[str], List[str], List[str]]:
+    """(names, numbers, web/email domains) from data/resources.yml; empty if unreadable."""
+    names: List[str] = []
+    numbers: List[str] = []
+    domains: List[str] = []
+    try:
+        import yaml  # PyYAML comes with Rasa
+
+        data = yaml.safe_load(_resources_path().read_text(encoding="utf-8")) or {}
+    except Exception:  # missing or malformed: the fallback lists still apply
+        return names, numbers, domains
+    entries = data.get("resources", []) if isinstance(data, dict) else []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        for key in ("name", "short_name", "aka", "also_known_as", "organisation"):
+            value = entry.get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and v.strip():
+                    names.append(v.strip())
+        for key in ("phone", "text", "extra_numbers", "numbers", "sms"):
+            value = entry.get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, (str, int)) and str(v).strip():
+                    numbers.append(str(v))
+        for key in ("web", "email", "url", "website"):
+            value = entry.get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and v.strip():
+                    host = v.strip().split("@")[-1]
+                    host = re.sub(r"^https?://", "", host).split("/")[0].lower()
+                    if host.startswith("www."):
+                        host = host[4:]
+                    domains.append(host)
+    return names, numbers, domains
+
+
+class AllowList:
+    """Phrases, numbers and domains the redactor keeps."""
+
+    def __init__(self, phrases: Iterable[str], numbers: Iterable[str], domains: Iterable[str]):
+        cleaned = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
+        self.phrases: FrozenSet[str] = frozenset(p.lower() for p in cleaned)
+        # One alternation, longest first, on word boundaries, any case.
+        self._phrase_re = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(p) for p in cleaned) + r")(?!\w)", re.IGNORECASE
+        )
+        self.numbers: FrozenSet[str] = frozenset(_digits(n) for n in numbers if _digits(n))
+        self.domains: FrozenSet[str] = frozenset(d.lower() for d in domains if d)
+
+    def spans(self, text: str) -> List[Tuple[int, int]]:
+        """Where allowed phrases occur in the text."""
+        return [m.span() for m in self._phrase_re.finditer(text)]
+
+    def is_allowed_text(self, fragment: str) -> bool:
+        return fragment.strip(" .,;:!?'\"()").lower() in self.phrases
+
+    def is_allowed_number(self, fragment: str) -> bool:
+        return _digits(fragment) in self.numbers
+
+    def is_allowed_domain(self, fragment: str) -> bool:
+        """A web address or email whose host is (under) an allowed domain, with at most a
+        short path (a profile URL on an allowed host could still identify someone)."""
+        frag = fragment.strip().lower()
+        frag = re.sub(r"^[a-z]+://", "", frag)
+        host, _, path = frag.partition("/")
+        if "@" in host:
+            return False  # a person's mailbox, even on an allowed domain, is not kept
+        host = host.split(":")[0]
+        if host.startswith("www."):
+            host = host[4:]
+        allowed_host = any(host == d or host.endswith("." + d) for d in self.domains)
+        return allowed_host and not re.search(r"\d{4,}|@|profile|user|id=", path)
+
+    def is_allowed_email(self, fragment: str) -> bool:
+        """Service mailboxes published by the organisations (help@galop.org.uk)."""
+        return fragment.strip().lower() in self.phrases
+
+
+@lru_cache(maxsize=1)
+def default_allow_list() -> AllowList:
+    names, numbers, domains = _walk_resources()
+    emails = ["helpline@sdafmh.org.uk", "help@dsahelpline.org", "help@galop.org.uk",
+              "fmu@fcdo.gov.uk"]
+    return AllowList(
+        phrases=list(NATIONS) + list(FALLBACK_ORGANISATIONS) + list(DOMAIN_PHRASES) + names
+        + emails + _emails_from_resources(),
+        numbers=list(FALLBACK_NUMBERS) + numbers,
+        domains=list(FALLBACK_DOMAINS) + domains,
+    )
+
+
+def _emails_from_resources() -> List[str]:
+    try:
+        import yaml
+
+        data = yaml.safe_load(_resources_path().read_text(encoding="utf-8")) or {}
+        return [e["email"] for e in data.get("resources", [])
+                if isinstance(e, dict) and isinstance(e.get("email"), str)]
+    except Exception:
+        return []

@@ -1,0 +1,142 @@
+"""Finds personal names the spaCy NER misses: names from the lexicon (names.py) and words
+that follow or precede a strong cue ("my husband X", "called X", "name is X", "X hit me").
+
+Works on the spaCy Doc that Presidio already computed (no second NLP pass).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from bot.privacy.names import PARTICLES, english_words, is_english_name, name_part
+from bot.privacy.uk_recognizers import PERSON
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+
+# A person's role before their name: "my husband Raj", "her boss, Mr Khan".
+RELATION_CUES = frozenset(
+    """husband hubby wife partner boyfriend girlfriend bf gf ex fiance fiancee fiancé
+    son daughter brother sister mum mom mother father dad uncle aunt auntie cousin
+    nephew niece grandson granddaughter friend boss employer manager landlord landlady
+    neighbour neighbor sponsor agent pimp owner supervisor colleague inlaw in-law
+    stepfather stepmother stepdad stepmum mr mrs ms miss dr sir madam""".split()
+)
+# Verbs that introduce a name right after them ("called Raj", "named Ana").
+NAMING_CUES = frozenset("called named name's names call".split())
+# Verbs that follow a person ("Raj hit me", "ana took my passport").
+ACTION_CUES = frozenset(
+    """hit hits hitting beat beats beating hurt hurts hurting threatened threatens threaten
+    threatening kicked kicks punched punches slapped slaps raped rapes abused abuses
+    took takes controls controlled locked locks keeps kept says said told tells forced
+    forces attacked attacks choked chokes strangled pushed pushes grabbed touched
+    follows followed stalks stalked sold owes""".split()
+)
+# Greetings and words from other languages that are not names but sit in some name lists.
+_NOT_NAMES = frozenset(
+    "salam salaam assalamualaikum namaste hola ciao habibi inshallah mashallah ji bhai "
+    "didi baba mama papa bro sis mate dear hun babe sir madam".split()
+)
+
+
+def _is_word(text: str) -> bool:
+    return bool(_WORD.fullmatch(text))
+
+
+def _capitalised(text: str) -> bool:
+    return text[:1].isupper() and (len(text) == 1 or not text[1:].isupper() or len(text) > 2)
+
+
+class NameRecognizer(EntityRecognizer):
+    """Lexicon + cue names. Scores 0.7 (below every pattern type: an address wins)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=[PERSON], name="NameRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None) -> List[RecognizerResult]:
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if doc is None:
+            return []
+        english = english_words()
+        toks = list(doc)
+        n = len(toks)
+        lower = [t.text.lower() for t in toks]
+        is_name = [
+            _is_word(t.text) and lower[i] not in _NOT_NAMES and name_part(t.text)
+            for i, t in enumerate(toks)
+        ]
+
+        def prev_word(i: int, skip=("my", "her", "his", "our", "their", "the", "ex", "'s",
+                                    "-", ",", "your", "a")) -> Optional[str]:
+            j = i - 1
+            while j >= 0 and lower[j] in skip:
+                j -= 1
+            return lower[j] if j >= 0 else None
+
+        def cued_before(i: int) -> bool:
+            p = prev_word(i)
+            if p in RELATION_CUES or p in NAMING_CUES:
+                return True
+            # "name is X", "his name was X", "i am X", "i'm X", "this is X"
+            if i >= 2 and lower[i - 1] in ("is", "was", ":", "'s") and lower[i - 2] == "name":
+                return True
+            return False
+
+        def cued_after(i: int) -> bool:
+            return i + 1 < n and lower[i + 1] in ACTION_CUES
+
+        seeds = set()
+        for i, t in enumerate(toks):
+            word = t.text
+            if not _is_word(word) or lower[i] in _NOT_NAMES:
+                continue
+            cap = _capitalised(word)
+            if is_name[i]:
+                neighbour = (i > 0 and is_name[i - 1]) or (i + 1 < n and is_name[i + 1])
+                if cap or neighbour or cued_before(i) or cued_after(i) or t.pos_ == "PROPN":
+                    seeds.add(i)
+            elif is_english_name(word):
+                if cap and cued_before(i) and t.pos_ in ("PROPN", "NOUN"):
+                    seeds.add(i)
+            elif lower[i] not in english and cued_before(i) and len(word) > 1:
+                # "my husband Zorgon", "named kemi": an unknown word right after a cue.
+                if cap or prev_word(i) in NAMING_CUES or lower[i - 1] in ("is", "was"):
+                    seeds.add(i)
+                elif prev_word(i) in RELATION_CUES and t.pos_ in ("PROPN", "NOUN", "X"):
+                    seeds.add(i)
+
+        results: List[RecognizerResult] = []
+        covered = set()
+        for i in sorted(seeds):
+            if i in covered:
+                continue
+            start = end = i
+            # Extend over the rest of the name: lexicon names, capitalised non-English words,
+            # and particles between parts ("Maricel Dela Cruz", "Mohammed al Rashid").
+            while end + 1 < n:
+                nxt = toks[end + 1]
+                if not _is_word(nxt.text):
+                    break
+                nl = lower[end + 1]
+                if is_name[end + 1] or (_capitalised(nxt.text) and nl not in english
+                                        and nl not in _NOT_NAMES):
+                    end += 1
+                elif nl in PARTICLES and end + 2 < n and (
+                        is_name[end + 2] or _capitalised(toks[end + 2].text)):
+                    end += 2
+                else:
+                    break
+            while start - 1 >= 0 and _is_word(toks[start - 1].text) and (
+                    is_name[start - 1] or (lower[start - 1] in PARTICLES and start - 1 > 0
+                                           and is_name[start - 2])):
+                start -= 1
+            covered.update(range(start, end + 1))
+            results.append(RecognizerResult(
+                PERSON, toks[start].idx, toks[end].idx + len(toks[end].text), 0.7))
+        return results
