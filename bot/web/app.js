@@ -1,0 +1,207 @@
+// Safe Report web chat. Leaves as little trace as a web page can:
+// - the conversation id is a random value held in this variable only (no cookies, no
+//   localStorage/sessionStorage/IndexedDB, no service worker), so a reload starts afresh;
+// - quick exit (button or Esc) empties the page and replaces it, and its history entry,
+//   with an ordinary website.
+"use strict";
+
+(function () {
+  var WEBHOOK_URL = "webhook"; // relative: /webhooks/webchat/webhook when served at /webhooks/webchat/
+  var REQUEST_TIMEOUT_MS = 30000;
+  // Shown when the server cannot be reached: nothing here depends on the server.
+  var OFFLINE_TEXT =
+    "Sorry, this chat cannot reach its server just now. In danger? Call 999. " +
+    "If you cannot speak, call 999 then press 55 on a mobile. " +
+    "National Domestic Abuse Helpline, free, day and night: 0808 2000 247.";
+
+  var exitLink = document.getElementById("quick-exit");
+  // The operator sets the neutral site once, as the quick-exit link's href in index.html.
+  var EXIT_URL = exitLink.href;
+
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message");
+  var conversationId = newConversationId();
+  var queue = Promise.resolve(); // messages are sent one after another, in order
+  var pending = 0;
+  var leaving = false;
+
+  function newConversationId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  // ---- Quick exit ----
+
+  function quickExit(event) {
+    if (event) event.preventDefault();
+    if (leaving) return;
+    leaving = true;
+    conversationId = null;
+    // Empty the page first, so nothing of the chat is left even for a moment.
+    document.title = "";
+    while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
+    // replace(): the chat's history entry becomes the neutral site, so Back does not return here.
+    window.location.replace(EXIT_URL);
+  }
+
+  exitLink.addEventListener("click", quickExit);
+  document.addEventListener("keydown", function (event) {
+    // isComposing: Esc also cancels an input-method composition (e.g. typing Chinese).
+    if (event.key === "Escape" && !event.isComposing) quickExit(event);
+  });
+  // If the browser keeps the page in its back/forward cache anyway, show nothing of the chat.
+  window.addEventListener("pagehide", function () {
+    conversationId = null;
+    while (log.firstChild) log.removeChild(log.firstChild);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload(); // start afresh, with a new conversation id
+  });
+
+  // ---- Showing messages ----
+
+  // Phone numbers become tap-to-call links: 999 and UK numbers of 10-11 digits starting with 0.
+  var PHONE = /(^|[^\d])(999|0\d{3,4} ?\d{3,4} ?\d{0,4})(?!\d)/g;
+
+  function appendTextWithPhoneLinks(parent, text) {
+    var last = 0;
+    var match;
+    PHONE.lastIndex = 0;
+    while ((match = PHONE.exec(text)) !== null) {
+      var number = match[2];
+      var digits = number.replace(/ /g, "");
+      if (digits !== "999" && (digits.length < 10 || digits.length > 11)) continue;
+      var start = match.index + match[1].length;
+      parent.appendChild(document.createTextNode(text.slice(last, start)));
+      var link = document.createElement("a");
+      link.href = "tel:" + digits;
+      link.textContent = number;
+      parent.appendChild(link);
+      last = start + number.length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function addMessage(who, text, buttons) {
+    var item = document.createElement("div");
+    item.className = "msg " + who;
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = who === "user" ? "You said:" : "Safe Report said:";
+    item.appendChild(label);
+    if (text) {
+      var bubble = document.createElement("p");
+      bubble.className = "bubble";
+      if (who === "user") bubble.textContent = text;
+      else appendTextWithPhoneLinks(bubble, text);
+      item.appendChild(bubble);
+    }
+    if (buttons && buttons.length) item.appendChild(buttonList(buttons));
+    log.appendChild(item);
+    return item;
+  }
+
+  function buttonList(buttons) {
+    var list = document.createElement("ul");
+    list.className = "answer-buttons";
+    buttons.forEach(function (b) {
+      if (!b || typeof b.title !== "string") return;
+      var li = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "topic";
+      button.textContent = b.title;
+      var payload = typeof b.payload === "string" && b.payload ? b.payload : b.title;
+      button.addEventListener("click", function () { send(payload, b.title); });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+    return list;
+  }
+
+  function showAnswer(messages) {
+    var first = null;
+    messages.forEach(function (m) {
+      var item = addMessage("bot", typeof m.text === "string" ? m.text : "",
+                            Array.isArray(m.buttons) ? m.buttons : null);
+      first = first || item;
+    });
+    // Bring the start of the answer into view; focus stays where the person is typing.
+    if (first) first.scrollIntoView({ block: "start" });
+  }
+
+  function setBusy(busy) {
+    pending += busy ? 1 : -1;
+    log.setAttribute("aria-busy", pending > 0 ? "true" : "false");
+    document.body.classList.toggle("waiting", pending > 0);
+  }
+
+  // ---- Talking to the server ----
+
+  function isMessageList(data) {
+    return Array.isArray(data) && data.length > 0 && data.every(function (m) {
+      return m && typeof m === "object" && (typeof m.text === "string" || Array.isArray(m.buttons));
+    });
+  }
+
+  function ask(text) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    return fetch(WEBHOOK_URL, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: conversationId, message: text }),
+      credentials: "omit",
+      cache: "no-store",
+      referrerPolicy: "no-referrer",
+      redirect: "error",
+      signal: controller.signal
+    }).then(function (response) {
+      // 200, and also 429 (too fast) and 400 (bad input): all answer with a list of messages.
+      return response.json();
+    }).then(function (data) {
+      return isMessageList(data) ? data : [{ text: OFFLINE_TEXT }];
+    }).catch(function () {
+      return [{ text: OFFLINE_TEXT }];
+    }).finally(function () {
+      clearTimeout(timer);
+    });
+  }
+
+  function send(text, shownText) {
+    if (leaving || !text || !text.trim()) return;
+    addMessage("user", shownText || text);
+    setBusy(true);
+    queue = queue.then(function () {
+      return ask(text);
+    }).then(function (messages) {
+      if (!leaving) showAnswer(messages);
+    }).finally(function () {
+      setBusy(false);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    send(text);
+    input.focus();
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (form.requestSubmit) form.requestSubmit();
+      else form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("button.topic[data-message]"), function (button) {
+    button.addEventListener("click", function () { send(button.getAttribute("data-message")); });
+  });
+})();
