@@ -1,0 +1,433 @@
+"""Anonymised theme counts (issue 5): counting, storage safety, k-anonymity in every view."""
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import yaml
+
+from bot.themes import ThemeRecorder, store
+from bot.themes.export import DATASETTE_SETTINGS, datasette_metadata, export
+from bot.themes.publish import totals_over_weeks, publish_cells
+from bot.themes.report import build_report, render_html, render_text
+from bot.themes.vocabulary import THEME_RAISED, load_vocabulary
+from bot.themes.weeks import iso_week, last_complete_week, week_monday
+
+REPO = Path(__file__).resolve().parents[1]
+VOCAB = load_vocabulary()
+# Two complete weeks well in the past, whatever day the tests run on.
+W1_MONDAY = week_monday(last_complete_week()) - timedelta(days=14)
+W1, W2 = iso_week(W1_MONDAY), iso_week(W1_MONDAY + timedelta(days=7))
+
+
+def _clock(day: date):
+    return lambda: datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+def _subprocess_env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
+
+
+# -- scripted conversations, as the tracker store sees them --------------------------------
+class Conversation:
+    """A real Rasa tracker; events() is what the tracker store passes to observe()."""
+
+    def __init__(self, key: str, channel: str):
+        from rasa.shared.core.events import ActionExecuted, SessionStarted
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        self.key, self.channel = key, channel
+        self.tracker = DialogueStateTracker(key, slots=[])
+        for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+            self.tracker.update(event)
+
+    def turn(self, intent: str, *responses: str, confidence: float = 0.93) -> "Conversation":
+        from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+        self.tracker.update(UserUttered("[NAME] said something private", intent={"name": intent, "confidence": confidence},
+                                        input_channel=self.channel))
+        for name in responses:
+            self.tracker.update(ActionExecuted(name))
+            if name.startswith("utter_"):
+                self.tracker.update(BotUttered("reply text", metadata={"utter_action": name}))
+        self.tracker.update(ActionExecuted("action_listen"))
+        return self
+
+    def restart(self) -> "Conversation":
+        from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+        self.tracker.update(ActionExecuted("action_session_start"))
+        self.tracker.update(SessionStarted())
+        return self
+
+    def events(self) -> list[dict]:
+        from rasa.shared.core.trackers import EventVerbosity
+
+        return self.tracker.current_state(EventVerbosity.ALL)["events"]
+
+
+def _save(rec: ThemeRecorder, convo: Conversation) -> None:
+    rec.observe(convo.key, convo.channel, convo.events())
+
+
+def test_counts_after_scripted_conversations(tmp_path):
+    db = tmp_path / "themes.db"
+    rec = ThemeRecorder(db, flush_interval_seconds=None, clock=_clock(W1_MONDAY + timedelta(days=2)))
+    a = Conversation("pseudo-a", "webchat")
+    for intent, *responses in [("greet", "utter_greet"),
+                               ("police_share_data", "utter_police_share_data", "utter_police_may_share"),
+                               ("legal_advice", "utter_legal_advice", "utter_legal_advice_regulated"),
+                               ("police_share_data", "utter_police_share_data"),  # asked again: no new count
+                               ("forget_me", "utter_forgotten")]:
+        a.turn(intent, *responses)
+        _save(rec, a)  # the whole tracker on every save
+    b = Conversation("pseudo-b", "twilio").turn("danger", "utter_danger").turn("danger", "utter_danger")
+    _save(rec, b)
+    c = Conversation("pseudo-c", "webchat")
+    c.turn("spouse_visa", "utter_spouse_visa", confidence=0.2)  # too unsure to count
+    c.turn("out_of_scope", "utter_default", "some_future_action")  # counts under nothing
+    c.turn("spouse_visa", "utter_spouse_visa", "utter_spouse_visa_settle")
+    _save(rec, c)
+    c.restart().turn("spouse_visa", "utter_spouse_visa")  # a new session is a new conversation
+    _save(rec, c)
+
+    assert not db.exists(), "nothing may be written when a message arrives"
+    assert rec.flush()
+    w, fear, legal, privacy = W1, "fear_of_data_sharing", "legal_or_immigration_advice", "phone_and_privacy_safety"
+    assert store.read_counts(db) == {
+        (w, "webchat", fear, THEME_RAISED): 1,
+        (w, "webchat", fear, "explained_data_sharing"): 1,
+        (w, "webchat", fear, "pointed_to_legal_advice"): 1,
+        (w, "webchat", fear, "conversation_erased"): 1,
+        (w, "webchat", legal, THEME_RAISED): 1,
+        (w, "webchat", legal, "pointed_to_legal_advice"): 1,
+        (w, "webchat", legal, "explained_data_sharing"): 1,  # given after legal advice was raised
+        (w, "webchat", legal, "conversation_erased"): 1,
+        (w, "webchat", privacy, THEME_RAISED): 1,
+        (w, "webchat", privacy, "conversation_erased"): 1,
+        (w, "twilio", "immediate_danger", THEME_RAISED): 1,
+        (w, "twilio", "immediate_danger", "gave_emergency_numbers"): 1,
+        (w, "webchat", "visa_tied_to_partner", THEME_RAISED): 2,
+        (w, "webchat", "visa_tied_to_partner", "pointed_to_legal_advice"): 1,
+    }
+    # Saving the same trackers again (or only their new events) adds nothing.
+    for convo in (a, b, c):
+        _save(rec, convo)
+        rec.observe(convo.key, convo.channel, convo.events()[-3:])
+    assert rec.pending_total() == 0
+    rec.forget("pseudo-a")
+    a.turn("police_share_data", "utter_police_share_data")
+    rec.observe("pseudo-a", "webchat", a.events()[-4:])  # only the new events this time
+    assert rec.pending_total() == 2  # forgotten: a new conversation (theme + outcome)
+    rec.close()
+    assert store.read_counts(db)[(w, "webchat", fear, THEME_RAISED)] == 2
+
+
+def test_observe_and_flush_never_raise_or_leak(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    blocked = tmp_path / "a-directory"
+    blocked.mkdir()
+    rec = ThemeRecorder(blocked, flush_interval_seconds=None)  # a directory: every write fails
+    secret_key = "pseudonym-7f3a"
+    for junk in (None, [None, "text", 3], [{"event": "user", "parse_data": "nonsense", "timestamp": "x"}],
+                 [{"event": "bot", "metadata": None}], [{"event": "user", "parse_data": {"intent": {"name": ["x"]}}}]):
+        rec.observe(secret_key, "webchat", junk)
+    rec.observe(secret_key, "carrier-pigeon", Conversation(secret_key, "webchat").turn("danger").events())
+    rec.observe(secret_key, "webchat", Conversation(secret_key, "webchat").turn("danger", "utter_danger").events())
+    assert rec.pending_total() == 2
+    assert rec.flush() is False
+    assert rec.pending_total() == 2, "a failed flush keeps its increments for the next one"
+    rec.close()
+    assert "theme counting: flush failed" in caplog.text
+    assert secret_key not in caplog.text and "private" not in caplog.text
+
+
+def test_timer_flushes_in_batches(tmp_path):
+    db = tmp_path / "themes.db"
+    rec = ThemeRecorder(db, flush_interval_seconds=0.2)
+    _save(rec, Conversation("k", "webchat").turn("trafficking", "utter_trafficking"))
+    deadline = time.monotonic() + 5
+    while rec.pending_total() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rec.close()
+    assert store.read_counts(db)[(iso_week(datetime.now(timezone.utc).date()), "webchat",
+                                  "trafficking_or_exploitation", THEME_RAISED)] == 1
+
+
+# -- several processes, crashes -------------------------------------------------------------
+WRITER = textwrap.dedent("""
+    import sys
+    from bot.themes import ThemeRecorder
+    db, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    rec = ThemeRecorder(db, flush_interval_seconds=None)
+    events = lambda i: [{"event": "user", "timestamp": 1.0, "parse_data": {"intent": {"name": "spouse_visa", "confidence": 1.0}}},
+                        {"event": "action", "timestamp": 2.0, "name": "utter_legal_advice"}]
+    for i in range(n):
+        rec.observe(f"{tag}-{i}", "twilio" if i % 3 else "webchat", events(i))
+        rec.forget(f"{tag}-{i}")
+        if i % 5 == 4:
+            assert rec.flush()
+    rec.close()
+""")
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    db, n = tmp_path / "themes.db", 400
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), tag, str(n)], env=_subprocess_env())
+             for tag in ("p1", "p2")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    counts = store.read_counts(db)
+    week = iso_week(datetime.now(timezone.utc).date())
+    raised = sum(v for (w, ch, t, o), v in counts.items() if t == "visa_tied_to_partner" and o == THEME_RAISED)
+    advice = sum(v for (w, ch, t, o), v in counts.items() if o == "pointed_to_legal_advice")
+    assert raised == advice == 2 * n, counts
+    assert counts[(week, "webchat", "visa_tied_to_partner", THEME_RAISED)] == 2 * len(range(0, n, 3))
+
+
+KILLABLE_WRITER = textwrap.dedent("""
+    import sys
+    from bot.themes import store
+    from bot.themes.vocabulary import load_vocabulary
+    vocab = load_vocabulary()
+    keys = [(w, ch, t, "theme_raised") for w in ("2026-W01", "2026-W02") for ch in ("webchat", "twilio")
+            for t in sorted(vocab.themes)]
+    print("ready", flush=True)
+    while True:  # every batch adds 1 to every key: after any crash all counts must still be equal
+        store.add_counts(sys.argv[1], {k: 1 for k in keys}, vocab)
+""")
+
+
+def test_killed_writer_leaves_database_intact(tmp_path):
+    db = tmp_path / "themes.db"
+    rng = random.Random(5)
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", KILLABLE_WRITER, str(db)], env=_subprocess_env(),
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+    conn = sqlite3.connect(db)  # a hot journal left by the kill is rolled back here
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    values = {v for (v,) in conn.execute("SELECT count FROM theme_counts")}
+    conn.close()
+    assert len(values) == 1 and values.pop() > 0, "a batch was applied partly"
+    store.add_counts(db, {}, VOCAB)  # after a normal commit no journal file is left to read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["themes.db"]
+
+
+# -- schema: no column that could hold a message --------------------------------------------
+MESSAGE = "my husband took my passport, call me on 07700 900123"
+
+
+def _assert_no_free_text(db_path: Path) -> None:
+    db = sqlite_utils.Database(db_path)
+    tables = db.table_names()
+    assert tables
+    for name in tables:
+        table = db[name]
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [name]).fetchone()[0]
+        assert sql.rstrip().endswith("STRICT, WITHOUT ROWID"), name
+        with pytest.raises(sqlite3.OperationalError):  # no rowid whose order reveals arrival
+            db.execute(f"SELECT rowid FROM [{name}]")
+        row = next(iter(table.rows))
+        text_columns = [c.name for c in table.columns if c.type.upper() == "TEXT"]
+        assert set(text_columns) <= set(row)
+        for column in text_columns:
+            for value in (MESSAGE, row[column] + " " + MESSAGE, "x" * 10_000):
+                with pytest.raises(sqlite3.IntegrityError):
+                    with db.conn:
+                        table.insert({**row, column: value}, replace=True)
+        for column in (c.name for c in table.columns if c.type.upper() == "INTEGER"):
+            with pytest.raises(sqlite3.IntegrityError):  # STRICT: no text in a number column
+                with db.conn:
+                    table.insert({**row, column: MESSAGE}, replace=True)
+    assert not db.views and not db.triggers
+    db.close()
+
+
+def test_raw_database_schema_cannot_hold_text(tmp_path):
+    db = tmp_path / "themes.db"
+    store.add_counts(db, {(W1, "webchat", "domestic_abuse", THEME_RAISED): 3}, VOCAB)
+    _assert_no_free_text(db)
+    conn = sqlite3.connect(db)
+    for bad in [("2026-11-26", "webchat", "domestic_abuse", THEME_RAISED),  # a day, finer than a week
+                ("2026-W60", "webchat", "domestic_abuse", THEME_RAISED),
+                (W1, "sms:+447700900123", "domestic_abuse", THEME_RAISED),
+                (W1, "webchat", "not_a_theme", THEME_RAISED), (W1, "webchat", "domestic_abuse", "nope")]:
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(store.UPSERT_SQL, (*bad, 1))
+    conn.close()
+
+
+def test_schema_follows_the_mapping_and_keeps_known_rows(tmp_path):
+    db = tmp_path / "themes.db"
+    store.add_counts(db, {(W1, "webchat", "hate_crime", THEME_RAISED): 7,
+                          (W1, "webchat", "domestic_abuse", THEME_RAISED): 2}, VOCAB)
+    smaller = load_vocabulary()
+    del smaller.themes["hate_crime"]
+    store.add_counts(db, {(W1, "webchat", "domestic_abuse", THEME_RAISED): 1}, smaller)
+    assert store.read_counts(db) == {(W1, "webchat", "domestic_abuse", THEME_RAISED): 3}
+    conn = sqlite3.connect(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(store.UPSERT_SQL, (W1, "webchat", "hate_crime", THEME_RAISED, 1))
+    conn.close()
+
+
+def test_mapping_names_exist_in_the_domain():
+    domain = yaml.safe_load((REPO / "domain.yml").read_text())
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]}
+    names = set(domain.get("responses", {})) | set(domain.get("actions", []))
+    raw = yaml.safe_load((REPO / "data" / "themes.yml").read_text())
+    for section in ("themes", "outcomes"):
+        for slug, body in raw[section].items():
+            assert set(body.get("intents", [])) <= intents, slug
+            for pattern in body.get("responses", []):
+                assert fnmatch.filter(names, pattern), f"{slug}: {pattern} matches nothing in domain.yml"
+
+
+# -- k-anonymity in every view, including the subtraction attack ---------------------------
+def _raw_db(path: Path, hidden: dict) -> Path:
+    """Counts with small cells whose values (the `hidden` ones) no view may reveal."""
+    fear, da, visa = "fear_of_data_sharing", "domestic_abuse", "visa_tied_to_partner"
+    counts = {
+        (W1, "webchat", fear, THEME_RAISED): hidden["w1_fear"],  # alone: fewer than 5
+        (W2, "webchat", fear, THEME_RAISED): hidden["w2_fear_web"],  # with twilio: 12 in all
+        (W2, "twilio", fear, THEME_RAISED): 12 - hidden["w2_fear_web"],
+        (W1, "webchat", da, THEME_RAISED): 6, (W1, "twilio", da, THEME_RAISED): 7,  # both shown
+        (W1, "webchat", da, "gave_helplines"): hidden["w1_da_helplines"],
+        (W2, "webchat", da, THEME_RAISED): 9,
+        (W2, "webchat", da, "gave_helplines"): 8,
+        (W2, "twilio", visa, THEME_RAISED): hidden["w2_visa"],
+    }
+    store.add_counts(path, counts, VOCAB)
+    return path
+
+
+HIDDEN_A = {"w1_fear": 3, "w2_fear_web": 10, "w1_da_helplines": 4, "w2_visa": 1}
+HIDDEN_B = {"w1_fear": 1, "w2_fear_web": 8, "w1_da_helplines": 2, "w2_visa": 4}
+
+
+def _views(raw: Path, out: Path) -> dict[str, str]:
+    report = build_report(raw, W1_MONDAY, W1_MONDAY + timedelta(days=13), 5, VOCAB)
+    exported = out / "themes.db"
+    export(raw, exported, 5, VOCAB)
+    dump = "\n".join(sqlite3.connect(exported).iterdump())
+    return {"text": render_text(report), "html": render_html(report), "export": dump,
+            **asyncio.run(_datasette_pages(exported))}
+
+
+async def _datasette_pages(exported: Path) -> dict[str, str]:
+    from datasette.app import Datasette
+
+    ds = Datasette(immutables=[str(exported)], metadata=datasette_metadata(VOCAB, 5), settings=DATASETTE_SETTINGS)
+    await ds.invoke_startup()
+    pages = {}
+    paths = ["/themes/theme_counts.json?_shape=array&_size=max",
+             "/themes/theme_counts.json?_shape=array&_size=max&_facet=theme&_facet=channel_kind",
+             f"/themes/theme_counts.json?_shape=array&iso_week={W2}&channel_kind=twilio",
+             "/themes/themes.json?_shape=array", "/themes/outcomes.json?_shape=array",
+             "/themes/export_info.json?_shape=array",
+             "/themes/themes_by_week.json?_shape=array&since_week=&until_week=",
+             "/themes/outcomes_by_theme.json?_shape=array&since_week=&until_week=",
+             f"/themes/outcomes_by_theme.json?_shape=array&since_week={W2}&until_week={W2}"]
+    for path in paths:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        pages["datasette " + path] = response.text
+    for path in ["/themes/theme_counts", "/themes/themes_by_week?since_week=&until_week=",
+                 "/themes/outcomes_by_theme?since_week=&until_week=", f"/themes/theme_counts/{W1},all,domestic_abuse,theme_raised"]:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        # Pages show query timings; everything else must match between the two databases.
+        pages["datasette " + path] = re.sub(r"[\d.]+ ?ms", "", response.text)
+    for forbidden in ["/themes.json?sql=select+*+from+theme_counts", "/themes?sql=select+1", "/themes.db",
+                      "/themes/theme_counts.json?_where=conversations<5"]:
+        response = await ds.client.get(forbidden)
+        assert response.status_code in (400, 403), forbidden
+    return pages
+
+
+def test_suppression_holds_in_every_view_and_against_subtraction(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    views_a = _views(_raw_db(tmp_path / "a" / "raw.db", HIDDEN_A), tmp_path / "a" / "out")
+    views_b = _views(_raw_db(tmp_path / "b" / "raw.db", HIDDEN_B), tmp_path / "b" / "out")
+    # Raw databases that differ only in hidden cells give identical views, totals included: so
+    # no view, nor any subtraction between views, can tell what the hidden cells hold.
+    for name in views_a:
+        assert views_a[name] == views_b[name], f"{name} depends on a hidden count"
+    text, html = views_a["text"], views_a["html"]
+    assert "fewer than 5" in text and "fewer than 5" in html
+    fear_row = next(line for line in text.splitlines() if line.startswith("Fear of data sharing"))
+    assert "at least 12; 1 week fewer than 5" in fear_row and "15" not in fear_row  # 3 + 12 never shown
+    assert "13" in next(line for line in text.splitlines() if line.startswith("Domestic abuse"))
+    assert "<script" not in html and "http" not in html.replace("http-equiv", "")  # no external assets
+    assert "<svg" in html and "polyline" in html
+    import json
+    rows = json.loads(views_a["datasette /themes/theme_counts.json?_shape=array&_size=max"])
+    shown = {(r["iso_week"], r["channel_kind"], r["theme"], r["outcome"]): r["shown_as"] for r in rows}
+    assert shown[(W2, "all", "fear_of_data_sharing", THEME_RAISED)] == "12"
+    assert shown[(W2, "webchat", "fear_of_data_sharing", THEME_RAISED)].startswith("withheld")
+    assert shown[(W2, "twilio", "fear_of_data_sharing", THEME_RAISED)].startswith("withheld")
+    assert shown[(W1, "webchat", "domestic_abuse", THEME_RAISED)] == "6"
+    assert all(r["conversations"] is None or r["conversations"] >= 5 for r in rows)
+
+
+def test_export_schema_cannot_hold_text_or_small_counts(tmp_path):
+    raw = _raw_db(tmp_path / "raw.db", HIDDEN_A)
+    export(raw, tmp_path / "themes.db", 5, VOCAB)
+    _assert_no_free_text(tmp_path / "themes.db")
+    db = sqlite_utils.Database(tmp_path / "themes.db")
+    row = next(iter(db["theme_counts"].rows_where("conversations IS NOT NULL")))
+    for small in (1, 4):
+        with pytest.raises(sqlite3.IntegrityError):
+            with db.conn:
+                db["theme_counts"].insert({**row, "conversations": small, "shown_as": str(small)}, replace=True)
+
+
+def test_unfinished_weeks_are_never_published(tmp_path):
+    raw = tmp_path / "raw.db"
+    this_week = iso_week(datetime.now(timezone.utc).date())
+    store.add_counts(raw, {(this_week, "webchat", "domestic_abuse", THEME_RAISED): 50,
+                           (W2, "webchat", "domestic_abuse", THEME_RAISED): 20}, VOCAB)
+    report = build_report(raw, W1_MONDAY, datetime.now(timezone.utc).date(), 5, VOCAB)
+    assert this_week not in report.weeks and W2 in report.weeks
+    assert "50" not in render_text(report) and any("not shown yet" in n for n in report.notes)
+    export(raw, tmp_path / "themes.db", 5, VOCAB)
+    weeks = {r[0] for r in sqlite3.connect(tmp_path / "themes.db").execute("SELECT iso_week FROM theme_counts")}
+    assert weeks == {W2}
+
+
+def test_report_widens_to_whole_weeks_and_cli_writes_html(tmp_path, capsys):
+    from bot.themes_cli import main
+
+    raw = _raw_db(tmp_path / "raw.db", HIDDEN_A)
+    midweek = W1_MONDAY + timedelta(days=3)
+    html = tmp_path / "report.html"
+    assert main(["report", "--db", str(raw), "--since", midweek.isoformat(), "--until", W2, "--html", str(html)]) == 0
+    out = capsys.readouterr().out
+    assert f"Widened to whole weeks: {W1_MONDAY.isoformat()}" in out and W1 in out and W2 in out
+    assert html.read_text().startswith("<!doctype html>")
+    assert main(["report", "--db", str(raw), "--since", "2099-01-05"]) == 2  # no complete week yet
+
+
+def test_totals_add_only_shown_cells():
+    raw = {(W1, "webchat", "hate_crime", THEME_RAISED): 4, (W2, "webchat", "hate_crime", THEME_RAISED): 30}
+    totals = totals_over_weeks(publish_cells(raw, 5, [W1, W2], VOCAB))
+    assert totals[("hate_crime", THEME_RAISED)].text(5) == "at least 30; 1 week fewer than 5"
