@@ -21,7 +21,7 @@ import sqlite_utils
 import yaml
 
 from bot.themes import ThemeRecorder, store
-from bot.themes.export import DATASETTE_SETTINGS, datasette_metadata, export
+from bot.themes.export import export, make_datasette
 from bot.themes.publish import totals_over_weeks, publish_cells
 from bot.themes.report import build_report, render_html, render_text
 from bot.themes.vocabulary import THEME_RAISED, load_vocabulary
@@ -333,9 +333,7 @@ def _views(raw: Path, out: Path) -> dict[str, str]:
 
 
 async def _datasette_pages(exported: Path) -> dict[str, str]:
-    from datasette.app import Datasette
-
-    ds = Datasette(immutables=[str(exported)], metadata=datasette_metadata(VOCAB, 5), settings=DATASETTE_SETTINGS)
+    ds = make_datasette(exported, VOCAB, 5)
     await ds.invoke_startup()
     pages = {}
     paths = ["/themes/theme_counts.json?_shape=array&_size=max",

@@ -7,8 +7,6 @@ published cells of publish.py only. Its schema makes a small count impossible to
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -105,22 +103,28 @@ def datasette_metadata(vocab: Vocabulary, k: int) -> dict:
     return metadata
 
 
+def make_datasette(export_path: Path | str, vocab: Vocabulary, k: int):
+    """The read-only Datasette app over the export: used by `serve` and by the tests alike."""
+    from datasette.app import Datasette
+
+    return Datasette(immutables=[str(export_path)], metadata=datasette_metadata(vocab, k),
+                     settings=DATASETTE_SETTINGS)
+
+
 def serve(raw_path: Path | str, export_path: Path | None, k: int, vocab: Vocabulary,
           host: str = "127.0.0.1", port: int = 8001) -> int:
-    import json
+    import uvicorn
 
-    # Datasette names a database after its file: the export is always <something>/themes.db.
-    export_path = Path(export_path or store.default_db_path().parent / "export" / f"{DATABASE_NAME}.db")
+    # Datasette names a database after its file: the export is always <folder>/themes.db.
+    export_path = Path(export_path or Path(raw_path).parent / "export" / f"{DATABASE_NAME}.db")
     if export_path.stem != DATABASE_NAME:
         raise ValueError(f"the export file must be called {DATABASE_NAME}.db")
     if export_path.resolve() == Path(raw_path).resolve():
         raise ValueError("the export path must not be the raw database")
     weeks = export(raw_path, export_path, k, vocab)
-    meta = export_path.with_name("datasette-metadata.json")
-    meta.write_text(json.dumps(datasette_metadata(vocab, k), indent=1), encoding="utf-8")
-    args = [sys.executable, "-m", "datasette", "serve", "--immutable", str(export_path),
-            "--metadata", str(meta), "--host", host, "--port", str(port)]
-    for name, value in DATASETTE_SETTINGS.items():
-        args += ["--setting", name, "on" if value else "off"]
     print(f"Serving {weeks} week(s) of k-suppressed counts (k = {k}) read-only at http://{host}:{port}/")
-    return subprocess.call(args)
+    # uvicorn directly (not `datasette serve`): no websockets (Rasa pins an old websockets
+    # that uvicorn's auto-detection cannot import), and no access log.
+    uvicorn.run(make_datasette(export_path, vocab, k).app(), host=host, port=port, ws="none",
+                access_log=False, log_level="warning")
+    return 0
