@@ -52,14 +52,19 @@ def build_report(db_path: Path | str, since: date, until: date | None, k: int, v
     last_week = last_complete_week(now)
     notes = []
     first = since - timedelta(days=since.weekday())
-    until = until or (now or datetime.now()).date()
-    if until < since:
-        raise ValueError("--until is before --since")
-    last = until + timedelta(days=6 - until.weekday())
-    if first != since or last != until:
-        notes.append(f"Widened to whole weeks: {first.isoformat()} (Monday) to {last.isoformat()} (Sunday).")
-    if last > week_monday(last_week) + timedelta(days=6):
-        last = week_monday(last_week) + timedelta(days=6)
+    last_sunday = week_monday(last_week) + timedelta(days=6)
+    if until is None:  # up to the latest complete week
+        last = max(last_sunday, first - timedelta(days=1))
+        if first != since:
+            notes.append(f"Widened to whole weeks: from {first.isoformat()} (Monday).")
+    else:
+        if until < since:
+            raise ValueError("--until is before --since")
+        last = until + timedelta(days=6 - until.weekday())
+        if first != since or last != until:
+            notes.append(f"Widened to whole weeks: {first.isoformat()} (Monday) to {last.isoformat()} (Sunday).")
+    if last > last_sunday:
+        last = last_sunday
         notes.append(f"Weeks after {last_week} are not shown yet: a week is shown only once it is over.")
     if last < first:
         raise ValueError(f"no complete week in that range yet (the latest complete week is {last_week})")
