@@ -24,6 +24,7 @@ def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="3",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning",
         PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )
     env.update(extra or {})
@@ -44,8 +45,7 @@ def rasa_command(port: int, endpoints=ENDPOINTS_FILE, extra: Optional[List[str]]
 
 
 def actions_command(port: int) -> List[str]:
-    return [sys.executable, "-m", "bot", "actions", "--actions", "actions", "--port", str(port),
-            "--logging-config-file", str(LOGGING_CONFIG)]
+    return [sys.executable, "-m", "bot", "actions", "--actions", "actions", "--port", str(port)]
 
 
 def wait_until_ready(url: str, timeout: float = 240, process: Optional[subprocess.Popen] = None) -> bool:
@@ -109,8 +109,14 @@ def start_stack(
     stack.start(actions_command(actions_port) + list(actions_args or []), env, stdout=output, stderr=output)
     ports = [port]
     if scaled:
+        from bot.scaled import redis_env, start_redis
+
         ports = [port, port + 1]
-        env.setdefault("SAFE_REPORT_REDIS_URL", os.environ.get("SAFE_REPORT_REDIS_URL", "redis://127.0.0.1:6379/0"))
+        url = env.get("SAFE_REPORT_REDIS_URL") or os.environ.get("SAFE_REPORT_REDIS_URL")
+        if not url:
+            redis_proc, url = start_redis(int(os.environ.get("SAFE_REPORT_REDIS_PORT", "6379")))
+            stack.processes.append(redis_proc)
+        env.update(redis_env(url))
     endpoints = ROOT / "endpoints.redis.yml" if scaled else ENDPOINTS_FILE
     rasa_procs = [
         stack.start(rasa_command(p, endpoints, rasa_args), env, stdout=output, stderr=output) for p in ports
@@ -128,8 +134,9 @@ def start_stack(
 
 def run(scaled: bool = False) -> int:
     stack, base = start_stack(scaled=scaled)
+    second = f"  Second instance: {base.rsplit(':', 1)[0]}:{int(base.rsplit(':', 1)[1]) + 1} (same Redis)\n" if scaled else ""
     print(
-        "\nSafe Report is running.\n"
+        "\nSafe Report is running.\n" + second +
         f"  Chat page:      {base}/webhooks/webchat/\n"
         f"  Web chat API:   POST {base}/webhooks/webchat/webhook  {{\"sender\": \"...\", \"message\": \"...\"}}\n"
         f"  SMS (Twilio):   POST {base}/webhooks/twilio/webhook  (signed; see README)\n"

@@ -48,6 +48,9 @@ class SafeInputChannel(InputChannel):
 
     def __init__(self) -> None:
         self.pseudonymizer = default_pseudonymizer()
+        from bot.privacy import warm_up
+
+        warm_up()  # load Presidio and spaCy now, not on the first person's message
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
