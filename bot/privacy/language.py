@@ -23,7 +23,7 @@ import unicodedata
 from functools import lru_cache
 from typing import FrozenSet, List, Tuple
 
-from bot.privacy.names import english_words
+from bot.privacy.names import english_words, is_known_english
 
 _FOREIGN_MARKERS = """
 ayuda ayudame ayúdame necesito por favor mi mis esposo marido me pega golpea tengo miedo
@@ -93,14 +93,15 @@ def is_other_language(text: str) -> bool:
     english = english_words()
     words = [w.lower() for w in _ENGLISH_WORD.findall(text)]
     latin_words = [w for w in words if all(_is_latin(c) for c in w)]
-    n_english = sum(1 for w in latin_words if w in english)
+    markers = _markers()
+    n_english = sum(
+        1 for w in latin_words if w in english or (w not in markers and is_known_english(w)))
     if non_latin:
         # Mostly another script, or too little English around it to be an English message.
         return non_latin / len(letters) > 0.5 or n_english < 2
-    markers = _markers()
     foreign = sum(
         1 for w in latin_words
-        if w not in english and (w in markers or _has_foreign_diacritics(w))
+        if (w in markers or _has_foreign_diacritics(w)) and not is_known_english(w)
     )
     if foreign == 0:
         return False

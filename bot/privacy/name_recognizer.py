@@ -11,7 +11,9 @@ from typing import List, Optional
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from bot.privacy.names import PARTICLES, english_words, is_english_name, name_part
+from bot.privacy.names import (
+    PARTICLES, is_english_name, is_known_english, is_weak_name, name_part,
+)
 from bot.privacy.uk_recognizers import PERSON
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
@@ -35,10 +37,18 @@ ACTION_CUES = frozenset(
     follows followed stalks stalked sold owes""".split()
 )
 # Greetings and words from other languages that are not names but sit in some name lists.
-_NOT_NAMES = frozenset(
+NOT_NAMES = frozenset(
     "salam salaam assalamualaikum namaste hola ciao habibi inshallah mashallah ji bhai "
-    "didi baba mama papa bro sis mate dear hun babe sir madam".split()
+    "didi baba mama papa bro sis mate dear hun babe sir madam helo heya hii hiii hallo "
+    "muslim moslem islam islamic hindu sikh christian jewish jew buddhist catholic "
+    "arab arabic african asian polish romanian indian pakistani bangladeshi nigerian "
+    "somali eritrean sudanese afghan syrian iraqi iranian kurdish albanian filipino "
+    "filipina brazilian colombian venezuelan mexican ukrainian russian urdu hindi "
+    "punjabi bengali bangla tagalog spanish portuguese".split()
 )
+
+
+_TITLES = frozenset("mr mrs ms miss dr sir madam mx".split())
 
 
 def _is_word(text: str) -> bool:
@@ -49,8 +59,13 @@ def _capitalised(text: str) -> bool:
     return text[:1].isupper() and (len(text) == 1 or not text[1:].isupper() or len(text) > 2)
 
 
+# Above spaCy's 0.85 so that Presidio's de-duplication keeps our finding over spaCy's for the
+# same span; redaction.py re-scores it to 0.7 (below every pattern type: an address wins).
+SCORE = 0.9
+
+
 class NameRecognizer(EntityRecognizer):
-    """Lexicon + cue names. Scores 0.7 (below every pattern type: an address wins)."""
+    """Lexicon + cue names."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=[PERSON], name="NameRecognizer",
@@ -63,16 +78,19 @@ class NameRecognizer(EntityRecognizer):
         doc = getattr(nlp_artifacts, "tokens", None)
         if doc is None:
             return []
-        english = english_words()
         toks = list(doc)
         n = len(toks)
         lower = [t.text.lower() for t in toks]
         is_name = [
-            _is_word(t.text) and lower[i] not in _NOT_NAMES and name_part(t.text)
+            _is_word(t.text) and lower[i] not in NOT_NAMES and name_part(t.text)
             for i, t in enumerate(toks)
         ]
+        weak = [is_name[i] and is_weak_name(t.text) for i, t in enumerate(toks)]
+        cap = [_capitalised(t.text) for t in toks]
+        # A name that counts on its own: not a dictionary word, or capitalised.
+        solid = [is_name[i] and (not weak[i] or cap[i]) for i in range(n)]
 
-        def prev_word(i: int, skip=("my", "her", "his", "our", "their", "the", "ex", "'s",
+        def prev_word(i: int, skip=("my", "her", "his", "our", "their", "the", "'s",
                                     "-", ",", "your", "a")) -> Optional[str]:
             j = i - 1
             while j >= 0 and lower[j] in skip:
@@ -88,25 +106,46 @@ class NameRecognizer(EntityRecognizer):
                 return True
             return False
 
+        def introduced(i: int) -> bool:
+            # "this is X", "i am X", "i'm X", "im X", "its X": only for lexicon names
+            two = " ".join(lower[max(0, i - 2):i])
+            return two.endswith(("this is", "i am", "i 'm", "it 's", "its")) or (
+                i >= 1 and lower[i - 1] in ("im", "i'm", "hi", "hello", "dear"))
+
         def cued_after(i: int) -> bool:
-            return i + 1 < n and lower[i + 1] in ACTION_CUES
+            if i + 1 < n and lower[i + 1] in ACTION_CUES:
+                return True
+            # apposition: "Grace, my daughter", "Raj my husband"
+            j = i + 1
+            if j < n and lower[j] == ",":
+                j += 1
+            return j + 1 < n and lower[j] in ("my", "her", "his", "our") and \
+                lower[j + 1] in RELATION_CUES
 
         seeds = set()
         for i, t in enumerate(toks):
             word = t.text
-            if not _is_word(word) or lower[i] in _NOT_NAMES:
+            if not _is_word(word) or lower[i] in NOT_NAMES:
                 continue
-            cap = _capitalised(word)
-            if is_name[i]:
+            if is_name[i] and not weak[i]:
                 neighbour = (i > 0 and is_name[i - 1]) or (i + 1 < n and is_name[i + 1])
-                if cap or neighbour or cued_before(i) or cued_after(i) or t.pos_ == "PROPN":
+                if (cap[i] or neighbour or cued_before(i) or cued_after(i) or introduced(i)
+                        or t.pos_ == "PROPN" or len(word) >= 4):
+                    seeds.add(i)
+            elif is_name[i]:  # weak: "said", "rose", "khan", "john"
+                strong_neighbour = (i > 0 and is_name[i - 1] and not weak[i - 1]) or (
+                    i + 1 < n and is_name[i + 1] and not weak[i + 1])
+                if cap[i] and (not t.is_sent_start or t.pos_ == "PROPN" or cued_after(i)):
+                    seeds.add(i)
+                elif cued_before(i) or strong_neighbour or introduced(i):
                     seeds.add(i)
             elif is_english_name(word):
-                if cap and cued_before(i) and t.pos_ in ("PROPN", "NOUN"):
+                if cap[i] and (cued_before(i) and prev_word(i) == lower[i - 1]
+                               or cued_after(i) or t.pos_ == "PROPN" and not t.is_sent_start):
                     seeds.add(i)
-            elif lower[i] not in english and cued_before(i) and len(word) > 1:
+            elif not is_known_english(word) and cued_before(i) and len(word) > 1:
                 # "my husband Zorgon", "named kemi": an unknown word right after a cue.
-                if cap or prev_word(i) in NAMING_CUES or lower[i - 1] in ("is", "was"):
+                if cap[i] or prev_word(i) in NAMING_CUES or lower[i - 1] in ("is", "was"):
                     seeds.add(i)
                 elif prev_word(i) in RELATION_CUES and t.pos_ in ("PROPN", "NOUN", "X"):
                     seeds.add(i)
@@ -124,19 +163,21 @@ class NameRecognizer(EntityRecognizer):
                 if not _is_word(nxt.text):
                     break
                 nl = lower[end + 1]
-                if is_name[end + 1] or (_capitalised(nxt.text) and nl not in english
-                                        and nl not in _NOT_NAMES):
+                if solid[end + 1] or (cap[end + 1] and not is_known_english(nl)
+                                      and nl not in NOT_NAMES):
                     end += 1
                 elif nl in PARTICLES and end + 2 < n and (
-                        is_name[end + 2] or _capitalised(toks[end + 2].text)):
+                        solid[end + 2] or cap[end + 2]):
                     end += 2
                 else:
                     break
             while start - 1 >= 0 and _is_word(toks[start - 1].text) and (
-                    is_name[start - 1] or (lower[start - 1] in PARTICLES and start - 1 > 0
-                                           and is_name[start - 2])):
+                    solid[start - 1] or (lower[start - 1] in PARTICLES and start - 1 > 0
+                                         and solid[start - 2])):
+                start -= 1
+            if start > 0 and lower[start - 1].rstrip(".") in _TITLES:
                 start -= 1
             covered.update(range(start, end + 1))
             results.append(RecognizerResult(
-                PERSON, toks[start].idx, toks[end].idx + len(toks[end].text), 0.7))
+                PERSON, toks[start].idx, toks[end].idx + len(toks[end].text), SCORE))
         return results

@@ -174,6 +174,47 @@ def lexicon() -> tuple[FrozenSet[str], FrozenSet[str]]:
     return frozenset(first), frozenset(last)
 
 
+@lru_cache(maxsize=1)
+def dictionary_words() -> FrozenSet[str]:
+    """Base forms of English words from the WordNet-derived lemma index that ships inside
+    the spaCy pipeline (about 80,000). It includes some names (john, maria, ali), so a
+    lexicon name found here is only a *weak* name; short entries (mostly abbreviations
+    such as "de", "la") are left out."""
+    from spacy.lookups import Lookups
+
+    from bot.privacy.redaction import model_path
+
+    lookups = Lookups().from_disk(model_path() / "lemmatizer" / "lookups")
+    index = lookups.get_table("lemma_index")
+    words = set()
+    for key in index.keys():
+        words.update(w for w in index[key] if len(w) >= 4 and w.isalpha())
+    return frozenset(words)
+
+
+def _base_forms(word: str):
+    yield word
+    for suffix, repl in (("'s", ""), ("ies", "y"), ("es", ""), ("s", ""), ("ed", ""),
+                         ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""), ("d", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            yield word[: len(word) - len(suffix)] + repl
+
+
+def is_known_english(word: str) -> bool:
+    """A common English word, or any inflection of a dictionary word."""
+    low = word.lower()
+    if low in english_words():
+        return True
+    dictionary = dictionary_words()
+    return any(form in dictionary for form in _base_forms(low))
+
+
+def is_weak_name(word: str) -> bool:
+    """A lexicon name that is also a dictionary word (said, rose, john, khan)."""
+    low = word.lower()
+    return any(form in dictionary_words() for form in _base_forms(low))
+
+
 def is_english_name(word: str) -> bool:
     """A name that is also an ordinary English word (needs strong evidence)."""
     return word.lower() in _ENGLISH_NAMES

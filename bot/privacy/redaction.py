@@ -45,6 +45,9 @@ MAX_CHARS = 5000
 
 # Presidio's own entity names -> ours.
 _PRESIDIO_TYPES = {"PERSON": PERSON, "EMAIL_ADDRESS": EMAIL, "URL": URL, "UK_NHS": ID_NUMBER}
+# Scores double as priorities when findings overlap (see _merge); ours are set in
+# uk_recognizers / name_recognizer.
+_PRESIDIO_SCORES = {"EMAIL_ADDRESS": 0.99, "URL": 0.9, "UK_NHS": 0.9}
 
 for _name in ("presidio-analyzer", "presidio-anonymizer"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -214,21 +217,17 @@ def find_spans(text: str) -> List[Finding]:
         entity = _PRESIDIO_TYPES.get(r.entity_type, r.entity_type)
         if entity not in PLACEHOLDERS:
             continue
-        score = r.score
-        if r.entity_type == "PERSON" and not isinstance(r.recognition_metadata, dict):
+        meta = r.recognition_metadata if isinstance(r.recognition_metadata, dict) else {}
+        from_spacy = meta.get("recognizer_name") == "SpacyRecognizer"
+        score = _PRESIDIO_SCORES.get(r.entity_type, r.score)
+        if from_spacy:
+            # spaCy's small model calls some capitalised words people ("Visa", "Help")
+            if _spacy_person_is_noise(text[r.start:r.end]):
+                continue
             score = 0.6
-        elif r.entity_type == "PERSON" and r.recognition_metadata.get(
-                "recognizer_name") == "SpacyRecognizer":
-            score = 0.6
-        elif r.entity_type in ("EMAIL_ADDRESS",):
-            score = 0.99
-        elif r.entity_type == "URL":
-            score = 0.9
-        elif r.entity_type == "UK_NHS":
-            score = 0.9
+        elif meta.get("recognizer_name") == "NameRecognizer":
+            score = 0.7
         f = Finding(r.start, r.end, entity, score)
-        if entity == PERSON and _spacy_person_is_noise(text[r.start:r.end]):
-            continue
         if not _allowed(text, f, engines.allow, allowed_spans):
             findings.append(f)
     return _merge(findings, text)
@@ -236,11 +235,14 @@ def find_spans(text: str) -> List[Finding]:
 
 def _spacy_person_is_noise(fragment: str) -> bool:
     """spaCy's small model calls some ordinary capitalised words people ("Visa", "Help")."""
-    from bot.privacy.names import english_words, name_part
+    from bot.privacy.name_recognizer import NOT_NAMES
+    from bot.privacy.names import english_words, is_known_english, name_part
 
     words = re.findall(r"[^\W\d_]+", fragment)
     common = english_words()
-    return not words or all(w.lower() in common and not name_part(w) for w in words)
+    return not words or all(
+        w.lower() in NOT_NAMES or (w.lower() in common or is_known_english(w))
+        and not name_part(w) for w in words)
 
 
 def _replace(text: str, findings: List[Finding]) -> str:

@@ -82,8 +82,11 @@ def _plausible_date(s: str) -> bool:
 
 
 def _street_words_ok(s: str) -> bool:
+    s = re.sub(r"^\s*\d{1,4}[a-z]?\b", "", s, flags=_I)  # the house number ("14a")
     words = re.findall(r"[A-Za-z'\u2019]+", s)[:-1]  # without the street suffix
     words = [w for w in words if not re.fullmatch(r"flat|apartment|apt|unit|room", w, _I)]
+    if [w.lower() for w in words] == ["the"]:  # "3 The Crescent"
+        return True
     return bool(words) and not any(w.lower() in _CLAUSE_WORDS for w in words)
 
 
