@@ -36,6 +36,7 @@ CHANNEL_RESPONSES = [
     "utter_empty",
     "utter_too_long",
     "utter_media",
+    "utter_bad_request",
     "utter_sms_first",
     "utter_forgotten",
     "utter_greet",
@@ -258,7 +259,8 @@ def test_error_and_rate_limit_still_give_999_55_and_a_helpline(name):
     assert set(said_numbers(text)) & non_police_247_numbers()
 
 
-@pytest.mark.parametrize("name", ["utter_empty", "utter_too_long", "utter_media", "utter_fallback", "utter_default"])
+@pytest.mark.parametrize("name", ["utter_empty", "utter_too_long", "utter_media", "utter_bad_request", "utter_fallback",
+                                  "utter_default"])
 def test_short_replies_still_give_999(name):
     assert "999" in said_numbers(text_of(name))
 
