@@ -149,11 +149,20 @@ class AllowList:
             r"(?<!\w)(?:" + "|".join(re.escape(p) for p in cleaned) + r")(?!\w)", re.IGNORECASE
         )
         self.numbers: FrozenSet[str] = frozenset(_digits(n) for n in numbers if _digits(n))
+        # Each allowed number as typed with any separators, not inside a longer number.
+        long_numbers = sorted((n for n in self.numbers if len(n) >= 5), key=len, reverse=True)
+        self._number_re = re.compile(
+            r"(?<!\d)(?:" + "|".join(r"[\s.\-()]*".join(n) for n in long_numbers) + r")(?!\d)"
+        ) if long_numbers else None
         self.domains: FrozenSet[str] = frozenset(d.lower() for d in domains if d)
 
     def spans(self, text: str) -> List[Tuple[int, int]]:
         """Where allowed phrases occur in the text."""
         return [m.span() for m in self._phrase_re.finditer(text)]
+
+    def number_spans(self, text: str) -> List[Tuple[int, int]]:
+        """Where allowed numbers (5+ digits) occur in the text, with any separators."""
+        return [m.span() for m in self._number_re.finditer(text)] if self._number_re else []
 
     def is_allowed_text(self, fragment: str) -> bool:
         return fragment.strip(" .,;:!?'\"()").lower() in self.phrases

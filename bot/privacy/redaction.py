@@ -162,10 +162,15 @@ def _sanitise(text: str) -> str:
     return text.replace("\x00", " ")[:MAX_CHARS]
 
 
-def _allowed(text: str, f: Finding, allow, allowed_spans) -> bool:
+def _allowed(text: str, f: Finding, allow, allowed_spans, number_spans) -> bool:
     fragment = text[f.start:f.end]
-    if f.entity in (PHONE, ID_NUMBER, CARD) and allow.is_allowed_number(fragment):
-        return True
+    if f.entity in (PHONE, ID_NUMBER, CARD, DATE):
+        if allow.is_allowed_number(fragment):
+            return True
+        # every digit of the finding lies inside a quoted helpline number
+        digits = [i for i in range(f.start, f.end) if text[i].isdigit()]
+        if digits and all(any(s <= i < e for s, e in number_spans) for i in digits):
+            return True
     if f.entity == URL and allow.is_allowed_domain(fragment):
         return True
     if f.entity == EMAIL and allow.is_allowed_email(fragment):
@@ -213,6 +218,7 @@ def find_spans(text: str) -> List[Finding]:
     with engines.lock:
         results = engines.analyzer.analyze(text=text, language="en")
     allowed_spans = engines.allow.spans(text)
+    number_spans = engines.allow.number_spans(text)
     for r in results:
         entity = _PRESIDIO_TYPES.get(r.entity_type, r.entity_type)
         if entity not in PLACEHOLDERS:
@@ -228,7 +234,7 @@ def find_spans(text: str) -> List[Finding]:
         elif meta.get("recognizer_name") == "NameRecognizer":
             score = 0.7
         f = Finding(r.start, r.end, entity, score)
-        if not _allowed(text, f, engines.allow, allowed_spans):
+        if not _allowed(text, f, engines.allow, allowed_spans, number_spans):
             findings.append(f)
     return _merge(findings, text)
 

@@ -90,6 +90,15 @@ def _street_words_ok(s: str) -> bool:
     return bool(words) and not any(w.lower() in _CLAUSE_WORDS for w in words)
 
 
+_SHORT_WORDS = frozenset(
+    "is at on in to of by my me we he an as or up us so no do go if it am be hi ok".split())
+
+
+def _nino_ok(s: str) -> bool:
+    """Not an English word followed by numbers ("is 08 08 80")."""
+    return s[:2].lower() not in _SHORT_WORDS or not s[2:3].isspace()
+
+
 def _share_code_ok(s: str) -> bool:
     compact = re.sub(r"\s", "", s)
     return sum(c.isdigit() for c in compact) >= 2 and sum(c.isalpha() for c in compact) >= 2
@@ -151,8 +160,10 @@ RULES: Sequence[Rule] = (
     # --- identity and immigration document numbers -----------------------------------
     # National Insurance: 2 letters, 6 digits, A-D suffix (suffix optional after "NI").
     Rule(ID_NUMBER, re.compile(
-        r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b", _I), 0.9),
-    Rule(ID_NUMBER, re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}\b", _I), 0.6),
+        r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b", _I), 0.9,
+        validate=_nino_ok),
+    Rule(ID_NUMBER, re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}\b", _I), 0.6,
+         validate=_nino_ok),
     # BRP (2 letters + 7 digits), Home Office ref (letter + 7 digits, "/1"), GWF + 9 digits,
     # and other countries' passports (1-3 letters + 6-9 digits).
     Rule(ID_NUMBER, re.compile(r"\b[A-Z]{1,3}[\s-]?\d{6,9}(?:/\d{1,3})?\b", _I), 0.89),
