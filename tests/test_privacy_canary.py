@@ -144,6 +144,10 @@ def test_no_canary_anywhere_the_system_wrote(canary_run):
     assert any(f.name == "themes.db" for f in files), "the theme counts should have been written"
     this_test = Path(__file__).resolve()
     needles = {k: encodings(v) for k, v in CANARIES.items()}
+    # Positive control: a planted file in the JSON-escaped form must be found by the same search.
+    control = base / "tmp" / "positive-control.json"
+    control.write_text(json.dumps({"t": CANARIES["name_arabic_script"]}))
+    files.append(control)
     leaks = []
     for f in files:
         if f.resolve() == this_test:
@@ -155,5 +159,7 @@ def test_no_canary_anywhere_the_system_wrote(canary_run):
         for kind, forms in needles.items():
             if any(form in data for form in forms):
                 leaks.append(f"{kind} in {f}")
+    assert f"name_arabic_script in {control}" in leaks, "the search itself must find a planted canary"
+    leaks.remove(f"name_arabic_script in {control}")
     assert not leaks, leaks
     assert len(files) >= 3
