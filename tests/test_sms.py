@@ -120,6 +120,11 @@ def test_missing_signature_is_refused(rasa_stack):
     assert r.status_code == 403 and r.content == b""
 
 
+def test_only_post_is_accepted_and_health_says_configured(rasa_stack):
+    assert httpx.get(rasa_stack.url + PATH, params=form("hello"), timeout=30).status_code == 405
+    assert httpx.get(rasa_stack.url + "/webhooks/twilio/", timeout=30).json() == {"status": "ok"}
+
+
 def test_wrong_signature_is_refused(rasa_stack):
     params = form("hello")
     assert post(rasa_stack, params, signature=sign(params, token="some-other-token")).status_code == 403
