@@ -175,6 +175,7 @@ def test_forged_requests_leave_no_trace(rasa_stack):
     assert messages(post(rasa_stack, form("hello", canary_from)))[0] == response_text("utter_sms_first")
     time.sleep(1)  # let the stack flush its log
     log = rasa_stack.log_file.read_text(encoding="utf-8", errors="replace")
+    assert log.strip()  # the search runs over a real, non-empty log
     for canary in (canary_from, canary_body.split()[0]):
         assert canary not in log
 
@@ -186,9 +187,17 @@ def test_danger_message_gets_999_and_silent_solution(rasa_stack):
     assert "999" in joined and "55" in joined
 
 
+NOTICE = response_text("utter_sms_first")
+
+
 def test_media_message(rasa_stack):
     picture = {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"}
-    assert messages(post(rasa_stack, form("", **picture))) == [response_text("utter_media")]
+    number = sender()
+    # No conversation yet, so the reply is a first reply and carries the notice; until a real
+    # conversation starts, every reply does.
+    assert messages(post(rasa_stack, form("", number, **picture))) == [NOTICE, response_text("utter_media")]
+    assert messages(post(rasa_stack, form("hello", number)))[0] == NOTICE
+    assert messages(post(rasa_stack, form("", number, **picture))) == [response_text("utter_media")]
     # A picture with words: the words are answered (danger included), then the picture note.
     texts = messages(post(rasa_stack, form("he is hitting me", **picture)))
     assert texts[-1] == response_text("utter_media")
@@ -196,13 +205,18 @@ def test_media_message(rasa_stack):
 
 
 def test_empty_body(rasa_stack):
-    assert messages(post(rasa_stack, form(""))) == [response_text("utter_empty")]
-    assert messages(post(rasa_stack, form("   \n "))) == [response_text("utter_empty")]
+    number = sender()
+    assert messages(post(rasa_stack, form("", number))) == [NOTICE, response_text("utter_empty")]
+    messages(post(rasa_stack, form("hello", number)))
+    assert messages(post(rasa_stack, form("   \n ", number))) == [response_text("utter_empty")]
 
 
 def test_oversized_body(rasa_stack):
-    assert messages(post(rasa_stack, form("word " * 350))) == [response_text("utter_too_long")]  # > 1600
-    texts = messages(post(rasa_stack, form("he is hitting me " + "word " * 400)))
+    number = sender()
+    assert messages(post(rasa_stack, form("word " * 350, number))) == [NOTICE, response_text("utter_too_long")]  # > 1600
+    messages(post(rasa_stack, form("hello", number)))
+    assert messages(post(rasa_stack, form("word " * 350, number))) == [response_text("utter_too_long")]
+    texts = messages(post(rasa_stack, form("he is hitting me " + "word " * 400, number)))
     assert texts[-1] == response_text("utter_too_long")
     assert "999" in texts[0] and "55" in texts[0]
 

@@ -293,10 +293,16 @@ class TwilioSMSInput(SafeInputChannel):
     async def _answer_sms(self, text: str, sender: str, media: int, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
         if len(text) > SMS_MAX_BODY_CHARS:
             # Twilio never sends more; answered without Rasa, like any over-long message.
-            return (safety.danger_messages() if safety.is_danger(text) else []) + fixed("utter_too_long")
-        if media and not text.strip():
-            return fixed("utter_media")
+            return self._without_rasa(
+                (safety.danger_messages() if safety.is_danger(text) else []) + fixed("utter_too_long"), sender)
+        if not text.strip():
+            return self._without_rasa(fixed("utter_media" if media else "utter_empty"), sender)
         messages = await self.answer(text, sender, on_new_message)
         # A picture with words: answer the words (they may say the person is in danger), then say
         # the picture itself was not read.
         return messages + fixed("utter_media") if media else messages
+
+    def _without_rasa(self, messages: List[Dict[str, Any]], sender: str) -> List[Dict[str, Any]]:
+        """A fixed answer that starts no conversation. Until one exists, every reply is a first
+        reply, so it carries the notice too (it may be the only text this person ever gets)."""
+        return self.decorate(messages, first=not self.pseudonymizer.is_known(sender, self.channel_kind))
