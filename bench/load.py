@@ -35,7 +35,7 @@ async def sequential(target: Target, messages: int, seed: int = 1) -> Dict[str, 
             index, sender, script = convs.next()
             for text in script[: messages - len(records)]:
                 records.append(await target.send(client, index, sender, text))
-    return summarise(records)
+    return {**summarise(records), "records": records}
 
 
 async def paced(target: Target, conversations: int, interval: float, duration: float,
@@ -66,6 +66,7 @@ async def paced(target: Target, conversations: int, interval: float, duration: f
         await asyncio.gather(*(person(i) for i in range(conversations)))
     result = summarise(records, duration)
     result["offered_per_s"] = round(conversations / interval, 2)
+    result["records"] = records
     return result
 
 
@@ -91,6 +92,8 @@ async def closed_loop(target: Target, concurrency: int, duration: float, seed: i
     in_window = [r for r in records if r.ok and r.start + r.latency <= deadline]
     result["throughput_per_s"] = round(len(in_window) / duration, 2)
     result["concurrency"] = concurrency
+    result["records"] = records
+    result["in_window"] = len(in_window)
     return result
 
 
@@ -102,6 +105,7 @@ async def ramp(target: Target, levels: Sequence[int], step_seconds: float,
     best = 0.0
     for level in levels:
         step = await closed_loop(target, level, step_seconds, seed=100 + level)
+        step.pop("records", None)
         steps.append(step)
         tput = float(step["throughput_per_s"] or 0)
         if best and tput < best * min_gain:

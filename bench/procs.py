@@ -125,3 +125,32 @@ class MemorySampler:
             entry["peak_mb"] = round(max(entry["peak_mb"], kb / 1024), 1)
             entry["sum_peak_mb"] = round(entry["sum_peak_mb"] + kb / 1024, 1)
         return out
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (user, nice, system, irq, softirq, steal)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / PAGE_TICKS
+
+
+class CpuWindow:
+    """How much CPU the rest of the machine took while we measured: other engineers' processes
+    compete for the same 2 cores, and this says by how much."""
+
+    def __init__(self, our_roots: List[int]) -> None:
+        self.roots = list(our_roots) + [os.getpid()]
+
+    def __enter__(self) -> "CpuWindow":
+        self.t0 = time.monotonic()
+        self.pids = [p for r in self.roots for p in tree(r)]
+        self.busy0, self.ours0 = machine_busy_seconds(), cpu_seconds(self.pids)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        elapsed = max(1e-6, time.monotonic() - self.t0)
+        busy = machine_busy_seconds() - self.busy0
+        ours = cpu_seconds(self.pids) - self.ours0
+        self.ours_cores = round(ours / elapsed, 2)
+        self.others_cores = round(max(0.0, busy - ours) / elapsed, 2)
