@@ -128,7 +128,7 @@ def evaluate(dataset: Dict[str, list]) -> Report:
         clean_changed=len(changed) / max(1, len(dataset["clean"])),
         clean_changed_examples=changed,
         other_language_rate=sum(other) / max(1, len(other)),
-        keep_kept=keep_ok / max(1, keep_total),
+        keep_kept=keep_ok / keep_total if keep_total else 1.0,
         misses=misses,
         n_messages=len(dataset["pii"]) + len(dataset["clean"]) + len(dataset["other_language"]),
     )

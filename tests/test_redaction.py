@@ -79,6 +79,14 @@ def test_other_language_and_allow_list_in_labelled_set(which, dev_report, holdou
     assert report.keep_kept == 1.0
 
 
+def test_redacting_twice_changes_nothing_more():
+    dev = evaluation.load_set(evaluation.DEV_SET)
+    for ex in dev["pii"]:
+        once = redact(ex.text)
+        assert redact(once) == once, (ex.text, once)
+    assert redact("[OTHER_LANGUAGE]") == "[OTHER_LANGUAGE]"
+
+
 def test_markup_parser():
     ex = evaluation.parse_markup("hi {Priya|NAME}, call {0 7700|PHONE}.")
     assert ex.text == "hi Priya, call 0 7700."

@@ -80,7 +80,8 @@ DOMAIN_PHRASES = (
     "999", "101", "Silent Solution", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
     "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December", "Christmas", "Eid", "Ramadan",
-    "Diwali", "English", "Allah", "God", "Inshallah", "Jesus",
+    "Diwali", "English", "Allah", "God", "Inshallah", "Jesus", "HO", "HO ref", "UKVI", "CID",
+    "GWF", "UAN", "NINO", "DOB", "ref",
 )
 
 DOMAIN_WORDS = frozenset(

@@ -129,8 +129,11 @@ class NameRecognizer(EntityRecognizer):
                 continue
             if is_name[i] and not weak[i]:
                 neighbour = (i > 0 and is_name[i - 1]) or (i + 1 < n and is_name[i + 1])
-                if (cap[i] or neighbour or cued_before(i) or cued_after(i) or introduced(i)
-                        or t.pos_ == "PROPN" or len(word) >= 4):
+                # Short lower-case names ("ho", "li", "jo") collide with abbreviations and
+                # typos: they need a cue or a neighbouring name.
+                alone_ok = len(word) >= 4 or cap[i]
+                if (neighbour or cued_before(i) or cued_after(i) or introduced(i)
+                        or alone_ok and (cap[i] or t.pos_ == "PROPN" or len(word) >= 4)):
                     seeds.add(i)
             elif is_name[i]:  # weak: "said", "rose", "khan", "john"
                 strong_neighbour = (i > 0 and is_name[i - 1] and not weak[i - 1]) or (
@@ -174,6 +177,11 @@ class NameRecognizer(EntityRecognizer):
             while start - 1 >= 0 and _is_word(toks[start - 1].text) and (
                     solid[start - 1] or (lower[start - 1] in PARTICLES and start - 1 > 0
                                          and solid[start - 2])):
+                start -= 1
+            # A first name that is also a word, right before a lexicon surname:
+            # "grace okafor", "rose kowalczyk".
+            if start - 1 >= 0 and is_name[start] and not weak[start] and (
+                    weak[start - 1] or is_english_name(toks[start - 1].text)):
                 start -= 1
             if start > 0 and lower[start - 1].rstrip(".") in _TITLES:
                 start -= 1

@@ -38,6 +38,8 @@ PLACEHOLDERS = {
     IP: "[IP]", URL: "[URL]",
 }
 OTHER_LANGUAGE = "[OTHER_LANGUAGE]"
+_PLACEHOLDER_RE = re.compile(
+    "|".join(re.escape(p) for p in list(PLACEHOLDERS.values()) + [OTHER_LANGUAGE]))
 
 # Longer texts are cut before analysis: the channels refuse them anyway (utter_too_long),
 # and spaCy's cost grows with length. Nothing past the limit is returned or stored.
@@ -219,6 +221,7 @@ def find_spans(text: str) -> List[Finding]:
         results = engines.analyzer.analyze(text=text, language="en")
     allowed_spans = engines.allow.spans(text)
     number_spans = engines.allow.number_spans(text)
+    placeholder_spans = [m.span() for m in _PLACEHOLDER_RE.finditer(text)]
     for r in results:
         entity = _PRESIDIO_TYPES.get(r.entity_type, r.entity_type)
         if entity not in PLACEHOLDERS:
@@ -234,6 +237,8 @@ def find_spans(text: str) -> List[Finding]:
         elif meta.get("recognizer_name") == "NameRecognizer":
             score = 0.7
         f = Finding(r.start, r.end, entity, score)
+        if any(s <= f.start and f.end <= e for s, e in placeholder_spans):
+            continue  # already redacted (the tracker store redacts a second time)
         if not _allowed(text, f, engines.allow, allowed_spans, number_spans):
             findings.append(f)
     return _merge(findings, text)

@@ -34,8 +34,13 @@ _STREET = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|grove|"
     r"place|pl|court|ct|gardens|gdns|terrace|tce|hill|park|square|sq|row|mews|walk|parade|"
     r"green|rise|vale|estate|house|tower|towers|building|buildings|mansions|wharf|quay|yard|"
-    r"gate|broadway|circus|boulevard|approach|villas|cottages|heights|lodge|close|view)"
+    r"gate|broadway|circus|boulevard|approach|villas|cottages|heights|lodge|close|view|"
+    r"lanes|roads|streets|walks|parades|rows|hills|gates|passage|strand|mall)"
 )
+# Streets whose whole name is one such word: "67 Broadway", "5 The Crescent" (capitalised,
+# so that "2 green cars" is not an address).
+_STANDALONE_STREET = (r"(?:The\s+)?(?:Broadway|Parade|Crescent|Avenue|Green|Grove|Mews|Strand|"
+                      r"Quadrant|Mall|Circus|Boulevard|Drive|Close|Square)")
 # Words that show a clause, not a street name, sits between a number and "house"/"road".
 _CLAUSE_WORDS = frozenset(
     "the a an in at on my our his her their your to of and or with for from is are was were "
@@ -132,6 +137,7 @@ RULES: Sequence[Rule] = (
     Rule(ADDRESS, re.compile(
         r"\b\d{1,4}[a-z]?(?:\s?-\s?\d{1,4})?,?\s+(?:[a-z][\w'\u2019.-]*\s+){1,3}?" + _STREET
         + r"\b", _I), 0.86, validate=_street_words_ok),
+    Rule(ADDRESS, re.compile(r"\b\d{1,4}[a-zA-Z]?,?\s+" + _STANDALONE_STREET + r"\b"), 0.86),
     Rule(ADDRESS, re.compile(
         r"\b(?:flat|apartment|apt|unit|room)\s*(?:no\.?\s*)?\d{1,4}[a-z]?\b"
         r"(?:,?\s+(?:[a-z][\w'\u2019]*\s+){1,3}?" + _STREET + r"\b)?", _I), 0.86),
