@@ -177,7 +177,7 @@ class ReplayGuard:
         with self._lock:
             now = self.clock()
             while self._seen:  # entries are in expiry order: drop the expired ones from the front
-                oldest, expiry = next(iter(self._seen.items()))
+                expiry = next(iter(self._seen.values()))
                 if expiry > now and len(self._seen) < self.max_entries:
                     break
                 self._seen.popitem(last=False)
