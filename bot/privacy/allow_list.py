@@ -21,6 +21,30 @@ from typing import FrozenSet, Iterable, List, Tuple
 NATIONS = ("England", "Wales", "Scotland", "Northern Ireland", "N. Ireland", "NI", "UK",
            "United Kingdom", "Great Britain", "Britain")
 
+# Places identify no one (and users say where they are): UK cities and large towns, and the
+# countries users here most often come from. A house address is still found by its number.
+PLACES = tuple("""
+London Birmingham Manchester Leeds Liverpool Bristol Sheffield Bradford Leicester Coventry
+Nottingham Newcastle Sunderland Wolverhampton Southampton Portsmouth Plymouth Derby Stoke
+Reading Luton Slough Southall Hounslow Ealing Croydon Brent Harrow Ilford Newham Tower
+Hamlets Hackney Haringey Lewisham Peckham Brixton Wembley Walthamstow Tottenham Enfield
+Barking Dagenham Romford Oxford Cambridge Norwich Ipswich Peterborough Northampton Milton
+Keynes Bedford Preston Blackburn Bolton Oldham Rochdale Burnley Huddersfield Halifax
+Wakefield Doncaster Rotherham Hull York Middlesbrough Durham Carlisle Lancaster Chester
+Crewe Warrington Wigan Stockport Salford Cardiff Swansea Newport Wrexham Glasgow Edinburgh
+Aberdeen Dundee Inverness Stirling Perth Paisley Belfast Derry Londonderry Newry Lisburn
+Armagh Kent Essex Surrey Sussex Yorkshire Lancashire Midlands Cornwall Devon Dorset
+Lincoln Gloucester Worcester Hereford Exeter Bath Brighton Hove Canterbury Dover Medway
+Chelmsford Colchester Basildon Watford Stevenage Crawley Woking Guildford
+Nigeria Ghana Kenya Somalia Eritrea Ethiopia Sudan Zimbabwe Uganda Congo Cameroon
+Pakistan India Bangladesh Sri Lanka Nepal Afghanistan Iran Iraq Syria Yemen Jordan
+Lebanon Egypt Morocco Algeria Tunisia Libya Turkey Albania Kosovo Romania Bulgaria Poland
+Lithuania Latvia Slovakia Czechia Hungary Ukraine Russia Moldova Georgia Brazil Colombia
+Venezuela Ecuador Peru Bolivia Mexico Honduras Guatemala Salvador Philippines Manila
+Vietnam China Hong Kong Malaysia Indonesia Thailand Jamaica Trinidad Portugal Spain Italy
+France Germany Ireland Dublin Europe Africa Asia America
+""".split())
+
 # Organisations named in the fact sheet (fallback when data/resources.yml is unavailable).
 FALLBACK_ORGANISATIONS = (
     "Southall Black Sisters", "SBS", "LAWRS", "Latin American Women's Rights Service",
@@ -87,6 +111,7 @@ DOMAIN_PHRASES = (
 DOMAIN_WORDS = frozenset(
     w.lower() for phrase in DOMAIN_PHRASES + NATIONS for w in re.findall(r"[A-Za-z']+", phrase)
 )
+PLACE_WORDS = frozenset(p.lower() for p in PLACES)
 
 
 def _digits(text: str) -> str:
@@ -197,6 +222,8 @@ def default_allow_list() -> AllowList:
               "fmu@fcdo.gov.uk"]
     return AllowList(
         phrases=list(NATIONS) + list(FALLBACK_ORGANISATIONS) + list(DOMAIN_PHRASES) + names
+        + list(PLACES) + ["Sri Lanka", "Hong Kong", "Milton Keynes", "Tower Hamlets",
+                          "El Salvador", "Northern Ireland"]
         + emails + _emails_from_resources(),
         numbers=list(FALLBACK_NUMBERS) + numbers,
         domains=list(FALLBACK_DOMAINS) + domains,

@@ -87,6 +87,15 @@ class NameRecognizer(EntityRecognizer):
         ]
         weak = [is_name[i] and is_weak_name(t.text) for i, t in enumerate(toks)]
         cap = [_capitalised(t.text) for t in toks]
+        words = [i for i in range(n) if _is_word(toks[i].text)]
+        if len(words) >= 4 and sum(cap[i] for i in words) >= 0.6 * len(words):
+            # Title Case or ALL CAPS message: capitals say nothing about names here.
+            cap = [False] * n
+        # spaCy's places and nationalities are not people ("from India", "in Birmingham").
+        place = set()
+        for ent in getattr(doc, "ents", ()):
+            if ent.label_ in ("GPE", "LOC", "NORP"):
+                place.update(range(ent.start, ent.end))
         # A name that counts on its own: not a dictionary word, or capitalised.
         solid = [is_name[i] and (not weak[i] or cap[i]) for i in range(n)]
 
@@ -127,6 +136,8 @@ class NameRecognizer(EntityRecognizer):
             word = t.text
             if not _is_word(word) or lower[i] in NOT_NAMES:
                 continue
+            if i in place and not cued_before(i) and (weak[i] or not is_name[i]):
+                continue
             if is_name[i] and not weak[i]:
                 neighbour = (i > 0 and is_name[i - 1]) or (i + 1 < n and is_name[i + 1])
                 # Short lower-case names ("ho", "li", "jo") collide with abbreviations and
@@ -140,7 +151,7 @@ class NameRecognizer(EntityRecognizer):
                     i + 1 < n and is_name[i + 1] and not weak[i + 1])
                 if cap[i] and (not t.is_sent_start or t.pos_ == "PROPN" or cued_after(i)):
                     seeds.add(i)
-                elif cued_before(i) or strong_neighbour or introduced(i):
+                elif cued_before(i) or strong_neighbour or introduced(i) or cued_after(i):
                     seeds.add(i)
             elif is_english_name(word):
                 if cap[i] and (cued_before(i) and prev_word(i) == lower[i - 1]
@@ -152,6 +163,8 @@ class NameRecognizer(EntityRecognizer):
                     seeds.add(i)
                 elif prev_word(i) in RELATION_CUES and t.pos_ in ("PROPN", "NOUN", "X"):
                     seeds.add(i)
+            elif cap[i] and introduced(i) and not is_known_english(word) and len(word) > 1:
+                seeds.add(i)  # "help me im Bushra", "this is Wambui"
 
         results: List[RecognizerResult] = []
         covered = set()

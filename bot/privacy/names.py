@@ -22,7 +22,7 @@ from typing import FrozenSet
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from bot.privacy.allow_list import DOMAIN_WORDS
+from bot.privacy.allow_list import DOMAIN_WORDS, PLACE_WORDS
 
 # Faker locales whose person provider has Latin-script names of the communities we serve,
 # and of the UK population generally (a name is a name, whoever carries it).
@@ -117,7 +117,7 @@ _ENGLISH_NAMES = frozenset(
     sunny rich noble young white black brown green long king rock bishop page story
     stone wood hill moon sun star love lucky blessing gift favour favor
     asia india china georgia jordan israel kenya chad lagos paris victoria
-    nana sana rani raja raj om
+    nana om
     """.split()
 )
 
@@ -152,6 +152,7 @@ def english_words() -> FrozenSet[str]:
     words = {w.lower() for w in STOP_WORDS}
     words.update(w.lower() for w in EnglishLorem.word_list)
     words.update(DOMAIN_WORDS)
+    words.update(PLACE_WORDS)
     words.update(_EXTRA_ENGLISH)
     return frozenset(words)
 
@@ -188,7 +189,7 @@ def dictionary_words() -> FrozenSet[str]:
     index = lookups.get_table("lemma_index")
     words = set()
     for key in index.keys():
-        words.update(w for w in index[key] if len(w) >= 4 and w.isalpha())
+        words.update(w for w in index[key] if len(w) >= 3 and w.isalpha())
     return frozenset(words)
 
 
@@ -244,6 +245,8 @@ _EXTRA_ENGLISH = frozenset(
     """
     hi hello hey hiya ok okay yes yeah yea yep no nope thanks thank thx ty pls plz please
     u ur im ive id dont cant wont didnt doesnt isnt wasnt arent aint gonna wanna gotta
+    i'm i've i'd i'll it's don't can't won't didn't doesn't isn't wasn't aren't he's she's
+    that's there's what's let's you're they're we're
     cn wat wot wht whats hw tho coz cuz cos bc abt txt msg ppl sumone someone somebody
     anyone anybody nobody everyone husband wife partner boyfriend girlfriend ex fiance
     fiancee mum mom dad mother father son daughter brother sister uncle aunt cousin

@@ -177,13 +177,10 @@ def _allowed(text: str, f: Finding, allow, allowed_spans, number_spans) -> bool:
         return True
     if f.entity == EMAIL and allow.is_allowed_email(fragment):
         return True
-    if f.entity == PERSON:
-        if allow.is_allowed_text(fragment):
-            return True
-        # inside an allowed phrase ("Southall Black Sisters", "Karma Nirvana")
-        if any(s <= f.start and f.end <= e for s, e in allowed_spans):
-            return True
-    return False
+    if f.entity == PERSON and allow.is_allowed_text(fragment):
+        return True
+    # inside an allowed phrase ("Southall Black Sisters", "help@galop.org.uk")
+    return any(s <= f.start and f.end <= e for s, e in allowed_spans)
 
 
 def _merge(findings: List[Finding], text: str) -> List[Finding]:
@@ -233,6 +230,10 @@ def find_spans(text: str) -> List[Finding]:
             # spaCy's small model calls some capitalised words people ("Visa", "Help")
             if _spacy_person_is_noise(text[r.start:r.end]):
                 continue
+            start, end = _trim_words(text, r.start, r.end)
+            if start >= end:
+                continue
+            r.start, r.end = start, end
             score = 0.6
         elif meta.get("recognizer_name") == "NameRecognizer":
             score = 0.7
@@ -254,6 +255,24 @@ def _spacy_person_is_noise(fragment: str) -> bool:
     return not words or all(
         w.lower() in NOT_NAMES or (w.lower() in common or is_known_english(w))
         and not name_part(w) for w in words)
+
+
+def _trim_words(text: str, start: int, end: int):
+    """Drop lower-case English words at the edges of a spaCy PERSON span
+    ("Patel said" -> "Patel")."""
+    from bot.privacy.names import is_known_english, name_part
+
+    words = list(re.finditer(r"\S+", text[start:end]))
+    def plain(m):
+        w = m.group().strip(".,;:!?")
+        return w.islower() and is_known_english(w) and not name_part(w)
+    while words and plain(words[-1]):
+        words.pop()
+    while words and plain(words[0]):
+        words.pop(0)
+    if not words:
+        return start, start
+    return start + words[0].start(), start + words[-1].end()
 
 
 def _replace(text: str, findings: List[Finding]) -> str:

@@ -179,7 +179,9 @@ RULES: Sequence[Rule] = (
         validate=_share_code_ok),
     # Anything with a reference cue before it and at least 4 digits in it.
     Rule(ID_NUMBER, re.compile(r"(?<![\w/-])[A-Z0-9][A-Z0-9/-]{3,24}(?![\w/-])", _I), 0.0,
-         validate=lambda s: sum(map(str.isdigit, s)) >= 4, context=_ID_CONTEXT,
+         validate=lambda s: sum(map(str.isdigit, s)) >= 5 or (
+             sum(map(str.isdigit, s)) >= 4 and any(c.isalpha() for c in s)),
+         context=_ID_CONTEXT,
          context_score=0.9),
     # Safety net: 7+ digits in a row (passport numbers are 9) not claimed by a better rule.
     Rule(ID_NUMBER, re.compile(r"(?<![\w])\d(?:[\s/-]?\d){6,}(?![\w])"), 0.5),
@@ -206,7 +208,8 @@ RULES: Sequence[Rule] = (
     # --- emails written to dodge filters: "priya at gmail dot com" -------------------
     Rule(EMAIL, re.compile(
         r"\b[\w.+-]+\s*(?:@|\(at\)|\[at\]|\sat\s)\s*[\w-]+\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*"
-        r"(?:com|co\.uk|co\s+dot\s+uk|org|net|uk|ac\.uk|edu|info|me|io)\b", _I), 0.9,
+        r"(?:com|co\.uk|co\s+dot\s+uk|org\.uk|org|net|uk|ac\.uk|edu|info|me|io)\b(?!\.\w)",
+        _I), 0.9,
         validate=lambda s: "@" in s or re.search(r"gmail|yahoo|hotmail|outlook|icloud|live|aol"
                                                 r"|proton|btinternet|sky|mail", s, _I) is not None),
 )
