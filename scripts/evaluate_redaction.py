@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/evaluate_redaction.py                 # development set
     .venv/bin/python scripts/evaluate_redaction.py --holdout       # held-out set
+    .venv/bin/python scripts/evaluate_redaction.py --nlu           # + data/nlu examples changed
     .venv/bin/python scripts/evaluate_redaction.py --show-errors   # list misses (dev only!)
 
 Per type: recall = labelled spans fully covered by one placeholder span / labelled spans;
@@ -134,6 +135,25 @@ def evaluate(dataset: Dict[str, list]) -> Report:
     )
 
 
+def nlu_examples() -> List[str]:
+    """Training examples of data/nlu/ (written by another engineer, not for the redactor),
+    without the other_language intent and without examples that already hold placeholders:
+    an independent corpus of what users here write, nearly all of it with nothing personal."""
+    import yaml
+
+    out = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("nlu", []):
+            if "intent" not in item or item["intent"] == "other_language":
+                continue
+            for line in str(item.get("examples", "")).splitlines():
+                text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line.strip()[2:].strip())
+                if text and not re.search(r"\[[A-Z_]+\]", text):
+                    out.append(text)
+    return out
+
+
 def print_report(name: str, r: Report, show_errors: bool = False) -> None:
     print(f"== {name}: {r.n_messages} messages")
     print(f"{'type':<10} {'support':>7} {'recall':>7} {'typed':>7} {'precision':>9}")
@@ -160,12 +180,25 @@ def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holdout", action="store_true", help="also evaluate the held-out set")
+    parser.add_argument("--nlu", action="store_true",
+                        help="also count changed NLU training examples (independent corpus)")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args()
     dev = evaluate(load_set(DEV_SET))
     print_report("development set", dev, args.show_errors)
     ok = all(dev.recall.get(t, 1) >= v for t, v in RECALL_TARGETS.items()) and \
         dev.clean_changed <= CLEAN_CHANGED_MAX
+    if args.nlu:
+        from bot.privacy.redaction import redact
+
+        texts = nlu_examples()
+        changed = [(t, redact(t)) for t in texts]
+        changed = [(t, r) for t, r in changed if r != t]
+        print(f"== NLU training examples changed: {len(changed)}/{len(texts)} "
+              f"({len(changed) / max(1, len(texts)):.1%})")
+        if args.show_errors:
+            for before, after in changed:
+                print(f"CHANGED: {before!r} -> {after!r}")
     if args.holdout:
         held = evaluate(load_set(HOLDOUT_SET))
         print_report("held-out set", held, args.show_errors)

@@ -193,6 +193,25 @@ def test_english_words_that_are_names_stay_when_used_as_words():
         assert redact(text) == text
 
 
+@pytest.mark.parametrize("text", [
+    "I live in Birmingham", "im from India", "we moved from manchester to leeds",
+    "My Sponsor Says I Will Be Deported", "WILL THE POLICE TELL THE HOME OFFICE",
+    "Can I Report If My Visa Expired", "my passport expires 2027",
+])
+def test_places_and_capitals_are_not_names(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("text, name", [
+    ("MY HUSBAND RAJ HITS ME", "RAJ"), ("My Name Is Priya Sharma", "Priya"),
+    ("my solicitor Ms Patel said to wait", "Patel"), ("help me im Bushra", "Bushra"),
+    ("i am grace okafor", "grace"),
+])
+def test_names_in_any_case(text, name):
+    out = redact(text)
+    assert name not in out and "[NAME]" in out, out
+
+
 def test_recogniser_runs_alone_without_nlp():
     found = UkPatternRecognizer().analyze("SW1A 1AA and 07700 900123", None, None)
     assert {r.entity_type for r in found} >= {"POSTCODE", "PHONE"}

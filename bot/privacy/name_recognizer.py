@@ -118,7 +118,7 @@ class NameRecognizer(EntityRecognizer):
         def introduced(i: int) -> bool:
             # "this is X", "i am X", "i'm X", "im X", "its X": only for lexicon names
             two = " ".join(lower[max(0, i - 2):i])
-            return two.endswith(("this is", "i am", "i 'm", "it 's", "its")) or (
+            return two.endswith(("this is", "i am", "i 'm", "i m", "it 's", "its")) or (
                 i >= 1 and lower[i - 1] in ("im", "i'm", "hi", "hello", "dear"))
 
         def cued_after(i: int) -> bool:
