@@ -80,7 +80,8 @@ def _latency_table(results: Dict[str, Any], key: str) -> List[str]:
     out = ["| | ours (web chat + SMS) | plain REST | ours / plain |", "|---|---|---|---|"]
     for stat, label in (("p50_ms", "p50 (ms)"), ("p95_ms", "p95 (ms)"), ("p99_ms", "p99 (ms)"),
                         ("throughput_per_s", "throughput (answers/s)"), ("requests", "requests"),
-                        ("errors", "errors")):
+                        ("errors", "errors"), ("cpu_cores_ours", "CPU cores used by our side (servers + client)"),
+                        ("cpu_cores_others", "CPU cores taken by other engineers' processes")):
         r = ratio(ours.get(stat), plain.get(stat)) if stat.endswith("_ms") or stat.startswith("throughput") else None
         out.append(_row([label, ours.get(stat), plain.get(stat), r]))
     return out
@@ -121,14 +122,15 @@ def markdown(results: Dict[str, Any], reading: str) -> str:
     lines += _latency_table(results, "b")
     lines += ["", f"## (c) Saturation (closed loop, concurrency doubling until throughput stops rising)", "",
               "| server | saturation (answers/s) | at concurrency | p50 at peak (ms) | p95 at peak (ms) | errors | "
-              "ratio to one plain worker |", "|---|---|---|---|---|---|---|"]
+              "ratio to one plain worker | CPU cores taken by others |", "|---|---|---|---|---|---|---|---|"]
     plain_sat = _get(results, "c", "plain", "saturation_per_s")
     for key, label in (("plain", "plain REST, 1 worker"), ("ours_1_worker", "ours, 1 worker (in-memory)"),
                        ("ours_2_workers_redis", "ours, SANIC_WORKERS=2, Redis lock + tracker store")):
         c = _get(results, "c", key)
         if c:
             lines.append(_row([label, c["saturation_per_s"], c["at_concurrency"], c["p50_ms_at_peak"],
-                               c["p95_ms_at_peak"], c["errors"], ratio(c["saturation_per_s"], plain_sat)]))
+                               c["p95_ms_at_peak"], c["errors"], ratio(c["saturation_per_s"], plain_sat),
+                               c.get("cpu_cores_others")]))
     lines += ["", "Throughput at each concurrency (answers/s):", ""]
     for key in ("plain", "ours_1_worker", "ours_2_workers_redis"):
         c = _get(results, "c", key)
