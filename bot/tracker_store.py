@@ -5,7 +5,7 @@
   not one of our own responses is redacted. Only then is anything serialised.
 * Conversations expire after `idle_expiry_seconds` without a message: in memory by a sweep, in
   Redis by the key's expiry (`record_exp`). Expired conversations are gone, not archived.
-* A conversation whose current session contains the `forget_me` intent is deleted instead of
+* A conversation whose latest user message has the `forget_me` intent is deleted instead of
   saved, on every save of that turn: Rasa's processor saves the tracker again at the end of the
   turn, and that save must not bring it back.
 * Theme counts (bot.themes) are fed from the sanitised events; they keep no text and no ids.
@@ -29,6 +29,8 @@ from bot.privacy import memo
 logger = logging.getLogger(__name__)
 
 FORGET_INTENT = "forget_me"
+# Which (theme, outcome) pairs this conversation session has already added to the counts.
+THEMES_FIELD = "safe_report_themes"
 # Slots whose values identify nobody and are needed as they are.
 KEPT_SLOTS = {"nation", "session_started_metadata"}
 KEPT_ENTITIES = {"nation"}
@@ -87,12 +89,11 @@ class EventSanitiser:
 
 
 def _is_erased(events: List[Dict[str, Any]]) -> bool:
-    """True if the current session contains a request to forget the conversation."""
+    """True if the person's latest message asked to forget the conversation. Rasa may restart
+    and open a new session after it within the same turn, so look at the last user event."""
     for e in reversed(events):
-        if e.get("event") == "session_started":
-            return False
-        if e.get("event") == "user" and ((e.get("parse_data") or {}).get("intent") or {}).get("name") == FORGET_INTENT:
-            return True
+        if e.get("event") == "user":
+            return ((e.get("parse_data") or {}).get("intent") or {}).get("name") == FORGET_INTENT
     return False
 
 
@@ -101,6 +102,13 @@ class _MemoryBackend:
         self.idle = idle_seconds
         self._data: Dict[str, "tuple[str, float]"] = {}
         self._lock = threading.Lock()
+        # Expired conversations go even when nobody writes: a sweep at least once a minute.
+        threading.Thread(target=self._sweep_forever, name="tracker-expiry", daemon=True).start()
+
+    def _sweep_forever(self) -> None:
+        while True:
+            time.sleep(max(0.5, min(60.0, self.idle / 2)))
+            self.sweep()
 
     def get(self, key: str) -> Optional[str]:
         with self._lock:
@@ -180,6 +188,7 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         self._sanitiser: Optional[EventSanitiser] = None
         self.themes = _theme_recorder() if themes else None
         self._last_sweep = time.monotonic()
+        self._erased: Dict[str, float] = {}  # pseudonyms erased in the last minutes, memory only
 
     @property
     def domain(self) -> Domain:
@@ -206,10 +215,14 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         dialogue = await asyncio.to_thread(self.sanitised_dialogue, tracker)
         events = dialogue["events"]
         key = tracker.sender_id
-        self._feed_themes(key, events)
         if _is_erased(events):
+            # Count the erased conversation once, not again on the later saves of the same turn.
+            if key not in self._erased:
+                await asyncio.to_thread(self._count_themes, key, dialogue)
+            self._erased[key] = time.monotonic()
             await self.delete(key)
             return
+        await asyncio.to_thread(self._count_themes, key, dialogue)
         await asyncio.to_thread(self.backend.set, key, json.dumps(dialogue))
         self._maybe_sweep()
 
@@ -235,15 +248,21 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
     async def delete(self, sender_id: Text) -> None:
         """Remove a conversation now (erasure)."""
         await asyncio.to_thread(self.backend.delete, sender_id)
-        if self.themes is not None:
-            self.themes.forget(sender_id)
 
-    def _feed_themes(self, key: str, events: List[Dict[str, Any]]) -> None:
+    def _count_themes(self, key: str, dialogue: Dict[str, Any]) -> None:
+        """Count each (theme, outcome) once per conversation, even when several Rasa instances
+        share the conversation: what was counted travels with the (expiring) tracker itself."""
         if self.themes is None:
             return
-        channel = next((e.get("input_channel") for e in reversed(events) if e.get("event") == "user"), None)
         try:
-            self.themes.observe(key, channel or "unknown", events)
+            events = dialogue["events"]
+            stored = self.backend.get(key)
+            previous = (json.loads(stored).get(THEMES_FIELD) or {}) if stored else {}
+            counted = {tuple(p) for p in previous.get("pairs") or []}
+            pairs = self.themes.pairs_in(events)
+            channel = next((e.get("input_channel") for e in reversed(events) if e.get("event") == "user"), None)
+            self.themes.add(channel or "unknown", pairs - counted)
+            dialogue[THEMES_FIELD] = {"pairs": sorted(pairs | counted)}
         except Exception as exc:  # counting themes must never break a conversation
             logger.error("Theme counting failed (%s)", type(exc).__name__)
 
@@ -252,9 +271,8 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         if now - self._last_sweep < 30:
             return
         self._last_sweep = now
-        for key in self.backend.sweep():
-            if self.themes is not None:
-                self.themes.forget(key)
+        self.backend.sweep()
+        self._erased = {k: t for k, t in self._erased.items() if now - t < 120}
 
 
 def _theme_recorder():

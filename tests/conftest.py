@@ -79,9 +79,13 @@ def start_running_stack(tmp_dir: Path, env=None, scaled=False, rasa_args=None, a
 
 @pytest.fixture(scope="session")
 def rasa_stack(trained_model, tmp_path_factory):
-    running = start_running_stack(tmp_path_factory.mktemp("stack"),
+    base = tmp_path_factory.mktemp("stack")
+    running = start_running_stack(base,
                                   env={"TWILIO_AUTH_TOKEN": "test-auth-token-not-secret",
                                        "SAFE_REPORT_PUBLIC_URL": "https://safe-report.example.org",
-                                       "SAFE_REPORT_RATE_PER_ADDRESS": "100000"})
+                                       "SAFE_REPORT_RATE_PER_ADDRESS": "100000",
+                                       "SAFE_REPORT_THEMES_DB": str(base / "themes.db"),
+                                       "SAFE_REPORT_THEMES_FLUSH_SECONDS": "1"})
+    running.themes_db = base / "themes.db"
     yield running
     running.stop()

@@ -53,18 +53,19 @@ def test_a_conversation_continues_across_instances(scaled, redis_server):
     ask(first, sender, "my visa depends on my husband and he abuses me")
     # The nation, given on the other instance, must re-run the services for the earlier topic.
     answer = ask(second, sender, "I'm in Scotland")
-    fresh = ask(second, "scaled-fresh-conversation", "I'm in Scotland")
-    assert "Scotland" in answer and "Southall Black Sisters" in answer
-    assert answer != fresh  # the services follow the earlier topic, which only the shared tracker knows
     # One conversation, one tracker: the pseudonym key is shared, so both instances agree.
     trackers = [k for k in client.scan_iter("safereport:tracker:*")]
     assert len(trackers) == 1
+    fresh = ask(second, "scaled-fresh-conversation", "I'm in Scotland")
+    assert "Scotland" in answer and "Southall Black Sisters" in answer
+    assert answer != fresh  # the services follow the earlier topic, which only the shared tracker knows
     assert b"scaled-conversation-1" not in trackers[0]
     # Nothing identifying in what Redis holds, and every tracker expires.
     assert client.ttl(trackers[0]) > 0
     # Erasure on the first instance removes it for both.
     ask(first, sender, "forget me")
-    assert list(client.scan_iter("safereport:tracker:*")) == []
+    assert trackers[0] not in list(client.scan_iter("safereport:tracker:*"))
+    assert len(list(client.scan_iter("safereport:tracker:*"))) == 1  # the other conversation stays
 
 
 def test_pseudonym_key_lives_in_redis_with_an_expiry(scaled, redis_server):

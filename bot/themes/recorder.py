@@ -92,7 +92,32 @@ class ThemeRecorder:
         except Exception as exc:  # noqa: BLE001 - counting must never break a conversation
             _log_failure("observe", exc)
 
-    def _apply(self, convo: _Conversation, event: dict, week: str, channel: str) -> None:
+    # -- stateless counting, for trackers shared between processes (Redis scale-out) ----------
+    def pairs_in(self, events: list[dict]) -> set[tuple[str, str]]:
+        """Every (theme, outcome) the current session of these events has earned, THEME_RAISED
+        included. Pure: the caller keeps what was already counted with the conversation itself,
+        so that two Rasa instances sharing a conversation never count it twice."""
+        sink: Counter = Counter()
+        convo = _Conversation()
+        for event in events:
+            if isinstance(event, dict):
+                self._apply(convo, event, "", "", sink)
+        return {(theme, outcome) for (_, _, theme, outcome) in sink}
+
+    def add(self, channel_kind: str, pairs) -> None:
+        """Count these (theme, outcome) pairs once for the current week."""
+        try:
+            if channel_kind not in CHANNEL_KINDS or self._closed:
+                return
+            week = iso_week(self._clock().date())
+            with self._lock:
+                for theme, outcome in pairs:
+                    self._pending[(week, channel_kind, theme, outcome)] += 1
+        except Exception as exc:  # noqa: BLE001
+            _log_failure("add", exc)
+
+    def _apply(self, convo: _Conversation, event: dict, week: str, channel: str, sink: Counter | None = None) -> None:
+        sink = self._pending if sink is None else sink
         # The tracker store may pass the whole tracker each time: skip what was already seen.
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
@@ -111,24 +136,24 @@ class ThemeRecorder:
             if isinstance(confidence, (int, float)) and confidence < self.vocabulary.min_intent_confidence:
                 return
             for theme in self.vocabulary.themes_for_intent(name):
-                self._raise(convo, theme, week, channel)
+                self._raise(convo, theme, week, channel, sink)
         elif kind in ("action", "bot"):
             name = event.get("name") if kind == "action" else (event.get("metadata") or {}).get("utter_action")
             if not isinstance(name, str):
                 return
             themes, outcomes = self.vocabulary.for_response(name)
             for theme in themes:
-                self._raise(convo, theme, week, channel)
+                self._raise(convo, theme, week, channel, sink)
             for outcome in outcomes:
                 for theme in convo.themes:
                     if (theme, outcome) not in convo.counted:
                         convo.counted.add((theme, outcome))
-                        self._pending[(week, channel, theme, outcome)] += 1
+                        sink[(week, channel, theme, outcome)] += 1
 
-    def _raise(self, convo: _Conversation, theme: str, week: str, channel: str) -> None:
+    def _raise(self, convo: _Conversation, theme: str, week: str, channel: str, sink: Counter) -> None:
         if theme not in convo.themes:
             convo.themes[theme] = None
-            self._pending[(week, channel, theme, THEME_RAISED)] += 1
+            sink[(week, channel, theme, THEME_RAISED)] += 1
 
     def forget(self, conversation_key: str) -> None:
         try:
