@@ -27,7 +27,7 @@ RELATION_CUES = frozenset(
     stepfather stepmother stepdad stepmum mr mrs ms miss dr sir madam""".split()
 )
 # Verbs that introduce a name right after them ("called Raj", "named Ana").
-NAMING_CUES = frozenset("called named name's names call".split())
+NAMING_CUES = frozenset("called named name's names".split())
 # Verbs that follow a person ("Raj hit me", "ana took my passport").
 ACTION_CUES = frozenset(
     """hit hits hitting beat beats beating hurt hurts hurting threatened threatens threaten
@@ -154,8 +154,10 @@ class NameRecognizer(EntityRecognizer):
                 elif cued_before(i) or strong_neighbour or introduced(i) or cued_after(i):
                     seeds.add(i)
             elif is_english_name(word):
+                # "Will", "Grace", "Black": only with a cue right beside them, or as the
+                # first name of a lexicon surname (handled when extending that name).
                 if cap[i] and (cued_before(i) and prev_word(i) == lower[i - 1]
-                               or cued_after(i) or t.pos_ == "PROPN" and not t.is_sent_start):
+                               or cued_after(i)):
                     seeds.add(i)
             elif not is_known_english(word) and cued_before(i) and len(word) > 1:
                 # "my husband Zorgon", "named kemi": an unknown word right after a cue.

@@ -270,6 +270,7 @@ _EXTRA_ENGLISH = frozenset(
     council housing benefits funds recourse public legal aid advice adviser
     gay lesbian bi trans lgbt lgbtq queer man men woman women male female
     english england wales welsh scotland scottish ireland irish northern britain
-    british uk london street road
+    british uk london street road helpline helplines hotline webchat chat online website
+    app apps sms whatsapp facebook instagram tiktok email emails voicemail
     """.split()
 )

@@ -95,6 +95,7 @@ def _street_words_ok(s: str) -> bool:
     return bool(words) and not any(w.lower() in _CLAUSE_WORDS for w in words)
 
 
+_YEAR_RANGE = re.compile(r"(?:19|20)\d\d(?:\s*[-/]\s*|\s+)(?:19|20)\d\d")
 _SHORT_WORDS = frozenset(
     "is at on in to of by my me we he an as or up us so no do go if it am be hi ok".split())
 
@@ -184,7 +185,8 @@ RULES: Sequence[Rule] = (
          context=_ID_CONTEXT,
          context_score=0.9),
     # Safety net: 7+ digits in a row (passport numbers are 9) not claimed by a better rule.
-    Rule(ID_NUMBER, re.compile(r"(?<![\w])\d(?:[\s/-]?\d){6,}(?![\w])"), 0.5),
+    Rule(ID_NUMBER, re.compile(r"(?<![\w])\d(?:[\s/-]?\d){6,}(?![\w])"), 0.5,
+         validate=lambda s: not _YEAR_RANGE.fullmatch(s)),
     # --- dates (full dates; day-month after a birth cue) ------------------------------
     Rule(DATE, re.compile(r"(?<![\w/.-])\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?![\w/.-])"),
          0.88, validate=_plausible_date),
