@@ -6,7 +6,6 @@ Also saves the screenshot docs/webchat.png at a phone-sized viewport."""
 from __future__ import annotations
 
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,7 +58,8 @@ def test_page_source_has_no_inline_code_and_no_outside_assets():
     audit.feed((WEB_DIR / "index.html").read_text(encoding="utf-8"))
     assert audit.problems == []
     assert audit.exit_href and audit.exit_href.startswith("https://")
-    js = (WEB_DIR / "app.js").read_text(encoding="utf-8")
+    # Comments may name what the page avoids; the code may not use it.
+    js = re.sub(r"(^|\s)//[^\n]*", r"\1", (WEB_DIR / "app.js").read_text(encoding="utf-8"))
     css = (WEB_DIR / "style.css").read_text(encoding="utf-8")
     for forbidden in ("localStorage", "sessionStorage", "indexedDB", "document.cookie", "serviceWorker",
                       "innerHTML", "eval(", "http://", "https://"):
@@ -233,7 +233,7 @@ def test_each_visit_has_a_new_conversation_id(browser, rasa_stack):
         v = Visit(browser, rasa_stack.url)
         try:
             v.open()
-            v.click_and_wait(v.topic("Find a helpline"))
+            v.click_and_wait(v.topic("Who can help me?"))
             ids.append(v.webhook_posts[0]["sender"])
         finally:
             v.close()
@@ -242,10 +242,10 @@ def test_each_visit_has_a_new_conversation_id(browser, rasa_stack):
 
 def test_a_quick_reply_button_sends_its_question(visit):
     visit.open()
-    status, answer = visit.click_and_wait(visit.topic("Find a helpline"))
+    status, answer = visit.click_and_wait(visit.topic("Who can help me?"))
     assert status == 200
-    assert visit.webhook_posts[-1]["message"] == "Find a helpline"
-    assert visit.page.locator("#log .msg.user").last.inner_text().endswith("Find a helpline")
+    assert visit.webhook_posts[-1]["message"] == "Who can help me?"
+    assert visit.page.locator("#log .msg.user").last.inner_text().endswith("Who can help me?")
     assert answer and not any(t.startswith(OFFLINE_START) for t in answer)
     status, answer = visit.click_and_wait(visit.topic("I'm in danger now"))
     assert status == 200
@@ -272,7 +272,7 @@ def test_buttons_in_an_answer_are_shown_and_send_their_payload(visit):
 
 def test_rate_limit_answer_is_shown_with_999(visit, rasa_stack):
     visit.open()
-    visit.click_and_wait(visit.topic("Find a helpline"))
+    visit.click_and_wait(visit.topic("Who can help me?"))
     sender = visit.webhook_posts[0]["sender"]
     # Use up this conversation's allowance from outside the page (empty messages are cheap).
     with httpx.Client() as client:
@@ -298,7 +298,9 @@ def test_server_out_of_reach_shows_999_and_a_helpline(visit):
     text = " ".join(answer)
     assert text.startswith(OFFLINE_START)
     assert "999" in text and "55" in text and "0808 2000 247" in text
+    # Numbers in answers are tap-to-call links.
     assert visit.page.locator("#log a[href='tel:999']").count() >= 1
+    assert visit.page.locator("#log a[href='tel:08082000247']").inner_text() == "0808 2000 247"
 
 
 @pytest.mark.parametrize("how", ["escape_key", "button"])
@@ -313,24 +315,21 @@ def test_quick_exit_leaves_no_chat_no_cookie_no_storage(visit, how):
     history_before = page.evaluate("history.length")
     assert visit.storage_counts()["session"] == 0
 
-    held = []
-    page.route("https://www.bbc.co.uk/**", lambda route: held.append(route))
+    # Record what the document holds at the moment it starts to leave (beforeunload runs
+    # after quick exit's own code, before the request for the neutral site).
+    at_leave = []
+    page.on("console", lambda m: at_leave.append(m.text) if m.text.startswith("leaving ") else None)
+    page.evaluate("""() => window.addEventListener('beforeunload', () => console.log('leaving ' +
+        JSON.stringify({n: document.body.childElementCount, text: document.body.textContent,
+                        title: document.title, log: document.getElementById('log')})))""")
     if how == "escape_key":
         page.get_by_role("textbox", name="Type your question").fill("half-typed")
         page.keyboard.press("Escape")  # while typing in the message box
     else:
         page.get_by_role("link", name=re.compile("Quick exit")).click()
-    deadline = time.monotonic() + 10
-    while not held and time.monotonic() < deadline:
-        page.wait_for_timeout(20)
-    assert held, "quick exit did not navigate"
-    # The navigation is held: the old document is still there, and must already be empty.
-    left = page.evaluate("({n: document.body.childElementCount, text: document.body.textContent,"
-                         " title: document.title, log: document.getElementById('log')})")
-    assert left == {"n": 0, "text": "", "title": "", "log": None}
-    page.unroute("https://www.bbc.co.uk/**")
-    held[0].fulfill(status=200, content_type="text/html", body=NEUTRAL_PAGE)
     page.wait_for_url(exit_url)
+    assert page.locator("body").inner_text() == "Weather forecast"
+    assert at_leave == ['leaving {"n":0,"text":"","title":"","log":null}']
 
     # location.replace(): the chat's history entry became the neutral site.
     assert page.evaluate("history.length") == history_before
@@ -361,7 +360,7 @@ def test_keyboard_reaches_everything_with_quick_exit_first_and_focus_visible(vis
     assert seen[0]["id"] == "quick-exit"
     texts = {s["text"] for s in seen}
     for topic in ("Will the police tell the Home Office?", "Options without the police",
-                  "My visa depends on my partner", "Find a helpline", "Stay safe on this phone",
+                  "My visa depends on my partner", "Who can help me?", "Stay safe on this phone",
                   "I'm in danger now", "How to stay safe on this phone", "Send"):
         assert topic in texts, topic
     assert any(s["id"] == "message" for s in seen)
@@ -395,8 +394,8 @@ def test_accessibility_with_axe_core(visit):
 
 def test_screenshot_of_a_short_conversation_on_a_phone(visit):
     visit.open()
-    visit.click_and_wait(visit.topic("Will the police tell the Home Office?"))
-    visit.ask("My visa depends on my husband. Can I still get help?")
+    visit.click_and_wait(visit.topic("Stay safe on this phone"))
+    visit.ask("Is a person reading this?")
     visit.page.wait_for_timeout(300)  # let the scroll settle
     SCREENSHOT.parent.mkdir(exist_ok=True)
     visit.page.screenshot(path=str(SCREENSHOT))

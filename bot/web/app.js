@@ -64,8 +64,11 @@
 
   // ---- Showing messages ----
 
-  // Phone numbers become tap-to-call links: 999 and UK numbers of 10-11 digits starting with 0.
-  var PHONE = /(^|[^\d])(999|0\d{3,4} ?\d{3,4} ?\d{0,4})(?!\d)/g;
+  // Phone numbers become tap-to-call links: 999, and UK numbers of 10-11 digits that start
+  // with 0, written with or without spaces ("0808 2000 247", "020 8571 9595", "08 08 16 89 111").
+  var PHONE = /(^|[^\d])(999|0\d{1,4}(?: \d{1,4}){1,5}|0\d{9,10})(?!\d)/g;
+
+  function digitCount(s) { return s.replace(/ /g, "").length; }
 
   function appendTextWithPhoneLinks(parent, text) {
     var last = 0;
@@ -73,9 +76,14 @@
     PHONE.lastIndex = 0;
     while ((match = PHONE.exec(text)) !== null) {
       var number = match[2];
+      // A number followed by other figures ("0800 555 111 24 hours"): drop trailing groups.
+      while (digitCount(number) > 11 && number.lastIndexOf(" ") > 0) {
+        number = number.slice(0, number.lastIndexOf(" "));
+      }
+      var start = match.index + match[1].length;
+      PHONE.lastIndex = start + number.length;
       var digits = number.replace(/ /g, "");
       if (digits !== "999" && (digits.length < 10 || digits.length > 11)) continue;
-      var start = match.index + match[1].length;
       parent.appendChild(document.createTextNode(text.slice(last, start)));
       var link = document.createElement("a");
       link.href = "tel:" + digits;
@@ -123,15 +131,13 @@
     return list;
   }
 
-  function showAnswer(messages) {
-    var first = null;
+  function showAnswer(messages, question) {
     messages.forEach(function (m) {
-      var item = addMessage("bot", typeof m.text === "string" ? m.text : "",
-                            Array.isArray(m.buttons) ? m.buttons : null);
-      first = first || item;
+      addMessage("bot", typeof m.text === "string" ? m.text : "",
+                 Array.isArray(m.buttons) ? m.buttons : null);
     });
-    // Bring the start of the answer into view; focus stays where the person is typing.
-    if (first) first.scrollIntoView({ block: "start" });
+    // Show the question and the start of its answer; focus stays where the person is typing.
+    question.scrollIntoView({ block: "start" });
   }
 
   function setBusy(busy) {
@@ -174,12 +180,13 @@
 
   function send(text, shownText) {
     if (leaving || !text || !text.trim()) return;
-    addMessage("user", shownText || text);
+    var question = addMessage("user", shownText || text);
+    question.scrollIntoView({ block: "nearest" });
     setBusy(true);
     queue = queue.then(function () {
       return ask(text);
     }).then(function (messages) {
-      if (!leaving) showAnswer(messages);
+      if (!leaving) showAnswer(messages, question);
     }).finally(function () {
       setBusy(false);
     });
