@@ -13,10 +13,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
@@ -48,6 +50,10 @@ def _redact(text: Any) -> Any:
 
 class EventSanitiser:
     def __init__(self, domain: Domain) -> None:
+        # Our actions compose answers from a finite set of directory lines, so the same bot
+        # texts come back again and again: redact each once per process (bounded, memory only).
+        self._bot_cache: "OrderedDict[bytes, str]" = OrderedDict()
+        self._bot_lock = threading.Lock()
         self.bot_texts = set()
         for variations in (domain.responses or {}).values():
             for v in variations:
@@ -67,7 +73,7 @@ class EventSanitiser:
             e["metadata"] = {}
         elif kind == "bot":
             if e.get("text") not in self.bot_texts:
-                e["text"] = _redact(e.get("text"))
+                e["text"] = self._bot_text(e.get("text"))
             e["metadata"] = {k: v for k, v in (e.get("metadata") or {}).items() if k == "utter_action"}
         elif kind == "slot":
             if e.get("name") not in KEPT_SLOTS and e.get("value") is not None:
@@ -79,6 +85,20 @@ class EventSanitiser:
         if kind != "bot" and "metadata" in e:
             e["metadata"] = {}
         return e
+
+    def _bot_text(self, text: Any) -> Any:
+        if not isinstance(text, str) or not text:
+            return text
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._bot_lock:
+            clean = self._bot_cache.get(key)
+        if clean is None:
+            clean = _redact(text)
+            with self._bot_lock:
+                self._bot_cache[key] = clean
+                if len(self._bot_cache) > 5000:
+                    self._bot_cache.popitem(last=False)
+        return clean
 
     @staticmethod
     def _entity(ent: Dict[str, Any]) -> Dict[str, Any]:
