@@ -137,7 +137,8 @@ def test_phone_numbers(phone):
     "my NI number is QQ 12 34 56 C", "ni AB123456C", "BRP ZU1234567", "brp zu 1234567",
     "passport 123456789", "HO ref B1234567", "home office reference K7654321/2",
     "my ref GWF012345678", "UAN 1234-5678-9012-3456", "share code W2X 7YK 8CZ",
-    "NHS number 943 476 5919", "crime reference 01/123456/24",
+    "NHS number 943 476 5919", "crime reference 01/123456/24", "his car reg is AB12 CDE",
+    "my passport is 530012345",
 ])
 def test_document_numbers(text):
     _only(text, "ID_NUMBER")
@@ -161,6 +162,7 @@ def test_dates_that_identify_no_one_stay():
     ("card 4111 1111 1111 1111", "CARD"), ("card 4111-1111-1111-1111", "CARD"),
     ("sort code 20-45-77", "CARD"), ("sort code 204577", "CARD"),
     ("account number 12345678", "CARD"), ("IBAN GB29 NWBK 6016 1331 9268 19", "CARD"),
+    ("card 4111111111111111 exp 12/26 cvv 123", "CARD"),
     ("my ip is 81.2.69.142", "IP"), ("ip 2001:db8:85a3::8a2e:370:7334", "IP"),
     ("email priya.sharma@gmail.com", "EMAIL"), ("email priya at gmail dot com", "EMAIL"),
     ("see https://www.facebook.com/priya.sharma.1234", "URL"),

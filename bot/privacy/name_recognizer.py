@@ -136,7 +136,8 @@ class NameRecognizer(EntityRecognizer):
             word = t.text
             if not _is_word(word) or lower[i] in NOT_NAMES:
                 continue
-            if i in place and not cued_before(i) and (weak[i] or not is_name[i]):
+            if i in place and not (cued_before(i) or introduced(i)) and (
+                    weak[i] or not is_name[i]):
                 continue
             if is_name[i] and not weak[i]:
                 neighbour = (i > 0 and is_name[i - 1]) or (i + 1 < n and is_name[i + 1])

@@ -101,8 +101,14 @@ _SHORT_WORDS = frozenset(
 
 
 def _nino_ok(s: str) -> bool:
-    """Not an English word followed by numbers ("is 08 08 80")."""
-    return s[:2].lower() not in _SHORT_WORDS or not s[2:3].isspace()
+    """Not an English word followed by numbers ("is 08 08 80", "was 530012345")."""
+    m = re.match(r"([A-Za-z]+)\s", s)
+    if not m:
+        return True
+    from bot.privacy.names import english_words
+
+    word = m.group(1).lower()
+    return word not in _SHORT_WORDS and word not in english_words()
 
 
 def _share_code_ok(s: str) -> bool:
@@ -164,6 +170,13 @@ RULES: Sequence[Rule] = (
          context=_BANK_CONTEXT, context_score=0.96),
     Rule(CARD, re.compile(r"(?<![\w-])\d{8}(?![\w-])"), 0.0,
          context=_BANK_CONTEXT, context_score=0.96),
+    # Expiry date and security code after a card cue.
+    Rule(CARD, re.compile(r"(?<![\w/])\d{3,4}(?![\w/])"), 0.0,
+         context=re.compile(r"(?:\bcvv\b|\bcvc\b|security\s+code)\W*$", _I),
+         context_score=0.96),
+    Rule(CARD, re.compile(r"(?<![\w/])\d{2}/\d{2}(?![\w/])"), 0.0,
+         context=re.compile(r"\bexp(?:iry|ires)?\b\W*(?:\w+\W+){0,1}$", _I),
+         context_score=0.96),
     # --- identity and immigration document numbers -----------------------------------
     # National Insurance: 2 letters, 6 digits, A-D suffix (suffix optional after "NI").
     Rule(ID_NUMBER, re.compile(
@@ -173,7 +186,10 @@ RULES: Sequence[Rule] = (
          validate=_nino_ok),
     # BRP (2 letters + 7 digits), Home Office ref (letter + 7 digits, "/1"), GWF + 9 digits,
     # and other countries' passports (1-3 letters + 6-9 digits).
-    Rule(ID_NUMBER, re.compile(r"\b[A-Z]{1,3}[\s-]?\d{6,9}(?:/\d{1,3})?\b", _I), 0.89),
+    Rule(ID_NUMBER, re.compile(r"\b[A-Z]{1,3}[\s-]?\d{6,9}(?:/\d{1,3})?\b", _I), 0.89,
+         validate=_nino_ok),
+    # Vehicle registrations (current GB format): AB12 CDE.
+    Rule(ID_NUMBER, re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b", _I), 0.85),
     # Share codes (eVisa / right to work): 9 letters and digits, often in 3 groups.
     Rule(ID_NUMBER, re.compile(
         r"(?<![\w-])[A-Z0-9]{3}[\s-]?[A-Z0-9]{3}[\s-]?[A-Z0-9]{3}(?![\w-])", _I), 0.6,
