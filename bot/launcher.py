@@ -48,7 +48,7 @@ def actions_command(port: int) -> List[str]:
     return [sys.executable, "-m", "bot", "actions", "--actions", "actions", "--port", str(port)]
 
 
-def wait_until_ready(url: str, timeout: float = 240, process: Optional[subprocess.Popen] = None) -> bool:
+def wait_until_ready(url: str, timeout: float = 480, process: Optional[subprocess.Popen] = None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

@@ -43,10 +43,10 @@ def _variants(value: str) -> Iterator[str]:
     ascii_escaped = json.dumps(value, ensure_ascii=True)[1:-1]
     if ascii_escaped != value:
         yield ascii_escaped
-    quoted = urllib.parse.quote(value)
+    quoted = urllib.parse.quote(value, errors="surrogatepass")
     if quoted != value:
         yield quoted
-        yield urllib.parse.quote_plus(value)
+        yield urllib.parse.quote_plus(value, errors="surrogatepass")
     yield repr(value)[1:-1]
 
 

@@ -101,12 +101,17 @@ def test_not_found_static_files_have_strict_headers(client, path):
     assert_strict_headers(resp)
 
 
-# Sanic answers these itself (unknown path, wrong method), outside the webchat blueprint's
-# response hook, so today they lack the headers: the fix belongs in bot/channels/webchat.py
-# (or an app-wide response hook). strict: this test fails once they are fixed, to be un-marked.
-@pytest.mark.xfail(strict=True, reason="Sanic's own 404/405 answers skip the blueprint's header hook")
+# Sanic answers these itself (unknown path, wrong method), outside the webchat blueprint: the
+# channel registers its header hook on the whole app so they carry the headers too.
 @pytest.mark.parametrize("method,path", [("GET", f"{BASE}/no-such-page"), ("GET", f"{BASE}/webhook")])
 def test_other_paths_under_the_page_have_strict_headers(client, method, path):
     resp = client.request(method, path)
     assert resp.status_code in (404, 405)
+    assert_strict_headers(resp)
+
+
+def test_path_without_final_slash_redirects_to_the_page(client):
+    resp = client.get(BASE.rstrip("/"), follow_redirects=False)
+    assert resp.status_code in (301, 302, 308)
+    assert resp.headers["location"].endswith("webchat/")
     assert_strict_headers(resp)

@@ -68,15 +68,20 @@ class SafeInputChannel(InputChannel):
             if len(raw_text) > MAX_MESSAGE_CHARS:
                 return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
 
-            first = not self.pseudonymizer.is_known(raw_sender, self.channel_kind)
-            sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
-            register_sensitive([sender])
+            first, sender, text = True, None, None
             try:
+                # Inside the try: with Redis down the pseudonym key store raises too.
+                first = not self.pseudonymizer.is_known(raw_sender, self.channel_kind)
+                sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
+                register_sensitive([sender])
                 if safety.is_forget_command(raw_text):
                     text = FORGET_INTENT
                 else:
+                    # A leading "/" would make Rasa skip the NLU and read an intent and slot
+                    # values straight from the text: people type text, not commands.
+                    plain = raw_text.lstrip().lstrip("/") or raw_text
                     # Off the event loop: redaction is CPU work (spaCy + regexes).
-                    text = await asyncio.to_thread(_redact, raw_text)
+                    text = await asyncio.to_thread(_redact, plain)
                     memo.mark_clean(text)
                 register_sensitive([text])
                 messages = await self._ask_rasa(text, sender, on_new_message)
@@ -87,8 +92,11 @@ class SafeInputChannel(InputChannel):
                 messages = fixed("utter_error")
             if danger and not safety.contains_emergency_numbers(messages):
                 messages = safety.danger_messages() + messages
-            if text == FORGET_INTENT:
-                self.pseudonymizer.forget(sender)
+            if text == FORGET_INTENT and sender:
+                try:
+                    self.pseudonymizer.forget(sender)
+                except Exception as exc:
+                    logger.error("Could not forget a pseudonym (%s)", type(exc).__name__)
             return self.decorate(messages, first)
 
     def decorate(self, messages: List[Dict[str, Any]], first: bool) -> List[Dict[str, Any]]:

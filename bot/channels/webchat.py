@@ -72,13 +72,21 @@ class WebChatInput(SafeInputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint("webchat_webhook", __name__)
 
-        @bp.on_response
         async def add_headers(request: Request, resp: HTTPResponse) -> None:
-            for key, value in SECURITY_HEADERS.items():
-                resp.headers[key] = value
+            if resp is not None:
+                for key, value in SECURITY_HEADERS.items():
+                    resp.headers[key] = value
+
+        @bp.listener("before_server_start")
+        async def headers_everywhere(app, _loop) -> None:
+            # On every response of the server, Sanic's own 404 and 405 pages included.
+            app.register_middleware(add_headers, "response")
 
         @bp.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
+            if not request.path.endswith("/"):
+                # The page uses relative URLs: /webhooks/webchat must become /webhooks/webchat/.
+                return response.redirect("webchat/", status=301)
             return await _static("index.html")
 
         @bp.route("/static/<name>", methods=["GET"])
@@ -123,6 +131,10 @@ class WebChatInput(SafeInputChannel):
         if sender is None:
             sender = os.urandom(16).hex()  # a one-off conversation, like Rasa's REST channel
         if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_CHARS:
+            return None
+        try:
+            sender.encode("utf-8")  # a lone surrogate (JSON "\ud800") cannot be echoed back
+        except UnicodeEncodeError:
             return None
         if message is not None and not isinstance(message, str):
             return None
