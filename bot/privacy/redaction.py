@@ -152,7 +152,8 @@ def _get_engines() -> _Engines:
 def warm_up() -> None:
     """Load Presidio, spaCy and the word lists now (once per process) and run one message."""
     engines = _get_engines()
-    find_spans("warm up: Priya Sharma, 07700 900123, SW1A 1AA")
+    # touches every recogniser once, incl. tldextract's suffix snapshot (email, URL)
+    find_spans("warm up: Priya Sharma, 07700 900123, SW1A 1AA, a.b@example.org, www.example.org")
     del engines
 
 
