@@ -26,13 +26,13 @@ LAST_RESORT_DANGER = (
 )
 
 _WHO = r"(?:he|she|they|some ?one|somebody|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mother|mum|brother|uncle|boss|employer|family|in-?laws?))"
-_HURT = r"(?:hit+ing|beat+ing|beatin|hurt+ing|at+ack+ing|chok+ing|strang(?:l|ul)ing|kick+ing|punch+ing|stab+ing|rap+ing|grab+ing|slap+ing|burn+ing)"
+_HURT = r"(?:hit+ing|beat+ing|beatin|hurt+ing|at+ack+ing|chok+ing|strang(?:l|ul)ing|kick+ing|punch+ing|stab+ing|rap+ing|grab+ing|slap+ing|burn+ing|push+ing|drag+ing|throw+ing things at)"
 _DANGER_PATTERNS = [
     rf"\b{_WHO}\s*(?:'s|'re|is|are|s|r)?\s+(?:still\s+)?{_HURT}\b",
     rf"\b{_HURT}\s+me\b",
     r"\b(?:going to|gonna|gona|will|wil|want(?:s)? to|wants? 2|threaten(?:ed|ing|s)? to|try(?:ing)? to)\s+(?:kil+|murder|stab|shoot|hurt|beat|burn)\s+(?:me|us|my)\b",
     r"\bkil+ (?:me|us)\b",
-    r"\b(?:has|got|have|holding|with|carrying)\s+(?:a\s+)?(?:knife|knives|gun|weapon|machete|acid)\b",
+    r"\b(?:has|got|have|holding|with|carrying)\s+(?:a\s+|an\s+)?(?:knife|knives|gun|weapon|machete|acid|hammer|axe|bat|screwdriver|iron bar|broken bottle)\b",
     r"\blocked\s+(?:me\s+|us\s+)?(?:in|inside|up)\b",
     r"\b(?:can'?t|cannot|cant|not allowed to|won'?t let me)\s+(?:get out|escape|leave the (?:house|room|flat|building))\b",
     rf"\b{_WHO}\s*(?:'s|'re|is|are|s)?\s+(?:coming|outside|at the door|breaking in|back)\b.*\b(?:scared|afraid|help|danger|hurt|kill)\b",
@@ -40,7 +40,10 @@ _DANGER_PATTERNS = [
     r"\b(?:in danger|not safe (?:right )?now|i(?:'m| am|m) not safe|unsafe right now|fear(?:ing)? for my life|scared for my life|afraid for my life)\b",
     r"\b(?:emergency|sos|help me now|help now|need help now|please help quick|urgent help|hurry)\b",
     r"\b(?:kill myself|killing myself|suicid\w*|end my life|take my (?:own )?life)\b",
-    r"\b(?:bleeding|can'?t breathe|cannot breathe|unconscious)\b",
+    r"\b(?:bleeding|can'?t breathe|cannot breathe|unconscious|blood everywhere|covered in blood|lots of blood)\b",
+    # Injuries just done to the person: "he just stabbed me", "he has cut me", "she burned me".
+    r"\b(?:just|has|have|'s|is)\s+(?:stab+ed|cut|burn(?:ed|t)|strangled|choked|punched|kicked|hit|beaten|beat)\s+me\b",
+    r"\b(?:stab+ed|cut|burn(?:ed|t)|strangled|choked)\s+me\b.*\b(?:now|help|blood|bleeding)\b",
 ]
 _DANGER_RE = re.compile("|".join(f"(?:{p})" for p in _DANGER_PATTERNS), re.IGNORECASE)
 # A message that is nothing but a call for help.

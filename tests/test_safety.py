@@ -28,6 +28,11 @@ DANGER = [
     "he’s strangling me",
     "i want to kill myself",
     "I am bleeding",
+    "he is here with a hammer",
+    "my husband punching me",
+    "he got an axe",
+    "he just stabbed me",
+    "he cut me and there is blood",
 ]
 
 NOT_DANGER = [
@@ -41,6 +46,8 @@ NOT_DANGER = [
     "thank you",
     "my partner controls my money",
     "they took my passport",
+    "he hit me two years ago",
+    "my boss cut my wages",
 ]
 
 
