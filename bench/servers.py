@@ -108,7 +108,9 @@ class Servers:
         # HOME in the temp dir: plain Rasa writes ~/.config/rasa/global.yml (a telemetry id)
         # even with telemetry off; our wrapper prevents that, the reference does not.
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
-                   SQLALCHEMY_SILENCE_UBER_WARNING="1", HOME=str(self.workdir))
+                   SQLALCHEMY_SILENCE_UBER_WARNING="1", HOME=str(self.workdir),
+                   # The model's pipeline includes bot.nlu_danger.DangerOverride: same model, same code.
+                   PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.pop("SANIC_WORKERS", None)
         log = open(self.workdir / "plain.log", "ab")
         t0 = time.monotonic()
