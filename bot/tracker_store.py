@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -153,13 +154,11 @@ class _MemoryBackend:
         with self._lock:
             return list(self._data)
 
-    def sweep(self) -> List[str]:
+    def sweep(self) -> None:
         now = time.monotonic()
         with self._lock:
-            gone = [k for k, (_, t) in self._data.items() if now - t >= self.idle]
-            for k in gone:
+            for k in [k for k, (_, t) in self._data.items() if now - t >= self.idle]:
                 del self._data[k]
-        return gone
 
 
 class _RedisBackend:
@@ -184,9 +183,6 @@ class _RedisBackend:
     def keys(self) -> List[str]:
         return [k[len(self.prefix):] for k in self.red.scan_iter(self.prefix + "*")]
 
-    def sweep(self) -> List[str]:
-        return []  # Redis expires keys itself
-
 
 class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
     def __init__(
@@ -199,8 +195,6 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         themes: bool = True,
         **kwargs: Any,
     ) -> None:
-        import os
-
         super().__init__(domain, event_broker, **kwargs)
         idle = float(os.environ.get("SAFE_REPORT_IDLE_SECONDS") or idle_expiry_seconds)
         redis_url = redis_url or os.environ.get("SAFE_REPORT_REDIS_URL")
@@ -287,17 +281,16 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
             logger.error("Theme counting failed (%s)", type(exc).__name__)
 
     def _maybe_sweep(self) -> None:
+        # Expired trackers are swept by the memory backend's own thread (Redis expires keys
+        # itself); here only the short-lived erasure markers are pruned.
         now = time.monotonic()
         if now - self._last_sweep < 30:
             return
         self._last_sweep = now
-        self.backend.sweep()
         self._erased = {k: t for k, t in self._erased.items() if now - t < 120}
 
 
 def _theme_recorder():
-    import os
-
     try:
         from bot.themes import ThemeRecorder
 
