@@ -34,6 +34,9 @@ def rasa_main(argv: List[str]) -> int:
         raise guard.UnsafeConfiguration([f"'rasa {argv[0]}' bypasses the privacy layer; use 'make shell'"])
 
     _answer_failed_actions_with_the_error_response()
+    from bot import sanic_workers
+
+    sanic_workers.install()
     import rasa.telemetry
 
     rasa.telemetry.initialize_telemetry = lambda: False
