@@ -33,9 +33,9 @@ def rasa_main(argv: List[str]) -> int:
     elif argv and argv[0] in guard.FORBIDDEN_COMMANDS:
         raise guard.UnsafeConfiguration([f"'rasa {argv[0]}' bypasses the privacy layer; use 'make shell'"])
 
-    _answer_failed_actions_with_the_error_response()
-    from bot import sanic_workers
+    from bot import remote_action, sanic_workers
 
+    remote_action.install()
     sanic_workers.install()
     import rasa.telemetry
 
@@ -58,27 +58,3 @@ def actions_main(argv: List[str]) -> int:
     sys.argv = ["rasa_sdk", *argv]
     sdk_main()
     return 0
-
-
-def _answer_failed_actions_with_the_error_response() -> None:
-    """Rasa logs a failed custom action and carries on, so the person would get a silently cut
-    answer. Make the failure say utter_error (999, Silent Solution, a helpline) instead."""
-    import logging
-
-    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-    from rasa.shared.core.events import BotUttered
-
-    original = RemoteAction.run
-
-    async def run(self, output_channel, nlg, tracker, domain):
-        try:
-            return await original(self, output_channel, nlg, tracker, domain)
-        except ActionExecutionRejection:
-            raise
-        except Exception as exc:
-            from bot.safety import response_text
-
-            logging.getLogger(__name__).error("Action %s failed (%s)", self.name(), type(exc).__name__)
-            return [BotUttered(response_text("utter_error"), metadata={"utter_action": "utter_error"})]
-
-    RemoteAction.run = run
