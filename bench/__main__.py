@@ -127,7 +127,8 @@ def main(argv=None) -> int:
         plain = PlainTarget(servers.plain_url)
         roots = lambda: [p for p in (servers.actions_pid, servers.ours_pid,  # noqa: E731
                                      servers.plain.pid if servers.plain and servers.plain.poll() is None else None,
-                                     servers.scaled_pid if servers.scaled else None) if p]
+                                     servers.scaled_pid if servers.scaled else None,
+                                     servers.plain_fixed.pid if servers.plain_fixed else None) if p]
         idle = lambda: procs.wait_idle(roots(), timeout=60)  # noqa: E731
         for target in (ours, plain):
             warm_up(target, plan["warmup_messages"])
@@ -163,6 +164,13 @@ def main(argv=None) -> int:
             plain_ramps.append(measure("(c)", plain, lambda: ramp(plain), idle, roots))
         best = max(plain_ramps, key=lambda r: float(r["saturation_per_s"] or 0))
         results["c"]["plain"] = {**best, "all_ramps": [r["saturation_per_s"] for r in plain_ramps]}
+        say("Starting plain Rasa with our two Rasa-level changes (reference for (c))...")
+        servers.stop_plain()
+        servers.start_plain_with_fixes()
+        fixed = PlainTarget(servers.plain_fixed_url)
+        fixed.name = "plain + our Rasa changes"
+        warm_up(fixed, plan["warmup_messages"])
+        results["c"]["plain_with_fixes"] = measure("(c)", fixed, lambda: ramp(fixed), idle, roots)
     finally:
         sampler.sample()
         sampler.stop()

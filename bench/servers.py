@@ -5,6 +5,8 @@
 * plain:  `.venv/bin/rasa run` with a temporary credentials file holding only `rest: {}` and
           endpoints with Rasa's default in-memory tracker store and the same action server:
           the reference, which deliberately bypasses our guard.
+* plain with fixes: the same, plus the two changes our stack makes to Rasa itself (the action
+          reply schema compiled once, enable_selective_domain), for reference.
 * scaled: our Rasa with SANIC_WORKERS=2 on endpoints.redis.yml and a real redis-server with
           persistence off (bot.scaled.start_redis), on the same action server.
 """
@@ -15,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -25,6 +28,8 @@ from bot.launcher import Stack, rasa_command, start_stack, wait_until_ready
 from bot.paths import MODEL_FILE, ROOT
 
 RASA_BIN = ROOT / ".venv" / "bin" / "rasa"
+PLAIN_WITH_FIXES = ("import sys; from bot import remote_action; remote_action.install(); "
+                    "from rasa.__main__ import main; sys.argv = ['rasa', *sys.argv[1:]]; main()")
 
 
 def free_port() -> int:
@@ -63,6 +68,8 @@ class Servers:
         self.actions_url = ""
         self.plain: Optional[subprocess.Popen] = None
         self.plain_url = ""
+        self.plain_fixed: Optional[subprocess.Popen] = None
+        self.plain_fixed_url = ""
         self.scaled: Optional[Stack] = None
         self.scaled_url = ""
         self.redis_pid: Optional[int] = None
@@ -100,11 +107,22 @@ class Servers:
 
     # -- plain --------------------------------------------------------------------------------
     def start_plain(self) -> Tuple[float, float]:
+        self.plain, self.plain_url, ready, first = self._start_plain("plain", with_fixes=False)
+        return ready, first
+
+    def start_plain_with_fixes(self) -> Tuple[float, float]:
+        """Plain Rasa plus the two Rasa-level changes our stack makes (bot.remote_action's schema
+        compiled once, enable_selective_domain): shows how much of our throughput they explain."""
+        self.plain_fixed, self.plain_fixed_url, ready, first = self._start_plain("plain-fixed", with_fixes=True)
+        return ready, first
+
+    def _start_plain(self, name: str, with_fixes: bool) -> Tuple[subprocess.Popen, str, float, float]:
         port = free_port()
         credentials = self.workdir / "plain-credentials.yml"
         credentials.write_text("rest: {}\n")
-        endpoints = self.workdir / "plain-endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: {self.actions_url}\n")  # default InMemory tracker store
+        endpoints = self.workdir / f"{name}-endpoints.yml"  # default InMemory tracker store
+        endpoints.write_text(f"action_endpoint:\n  url: {self.actions_url}\n"
+                             + ("  enable_selective_domain: true\n" if with_fixes else ""))
         # HOME in the temp dir: plain Rasa writes ~/.config/rasa/global.yml (a telemetry id)
         # even with telemetry off; our wrapper prevents that, the reference does not.
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
@@ -112,22 +130,24 @@ class Servers:
                    # The model's pipeline includes bot.nlu_danger.DangerOverride: same model, same code.
                    PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.pop("SANIC_WORKERS", None)
-        log = open(self.workdir / "plain.log", "ab")
+        command = [str(RASA_BIN)] if not with_fixes else [sys.executable, "-c", PLAIN_WITH_FIXES]
+        log = open(self.workdir / f"{name}.log", "ab")
         t0 = time.monotonic()
-        self.plain = subprocess.Popen(
-            [str(RASA_BIN), "run", "--model", str(MODEL_FILE), "--credentials", str(credentials),
-             "--endpoints", str(endpoints), "--interface", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen(
+            command + ["run", "--model", str(MODEL_FILE), "--credentials", str(credentials),
+                       "--endpoints", str(endpoints), "--interface", "127.0.0.1", "--port", str(port)],
             cwd=self.workdir, env=env, stdout=log, stderr=log, start_new_session=True)
-        self.plain_url = f"http://127.0.0.1:{port}"
-        if not wait_until_ready(self.plain_url + "/", timeout=300, process=self.plain):
-            raise SystemExit(f"the plain Rasa server did not start; see {self.workdir / 'plain.log'}")
+        url = f"http://127.0.0.1:{port}"
+        if not wait_until_ready(url + "/", timeout=300, process=proc):
+            raise SystemExit(f"the {name} Rasa server did not start; see {self.workdir / (name + '.log')}")
         ready = time.monotonic()
-        answered = first_answer(self.plain_url + "/webhooks/rest/webhook", {"sender": "startup", "message": "hi"})
-        return ready - t0, answered - t0
+        answered = first_answer(url + "/webhooks/rest/webhook", {"sender": "startup", "message": "hi"})
+        return proc, url, ready - t0, answered - t0
 
     def stop_plain(self) -> None:
-        if self.plain is not None:
-            stop_process(self.plain)
+        for proc in (self.plain, self.plain_fixed):
+            if proc is not None:
+                stop_process(proc)
 
     # -- scaled -------------------------------------------------------------------------------
     def start_scaled(self, workers: int = 2) -> Tuple[float, float]:
