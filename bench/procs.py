@@ -144,7 +144,9 @@ class CpuWindow:
 
     def __enter__(self) -> "CpuWindow":
         self.t0 = time.monotonic()
-        self.pids = [p for r in self.roots for p in tree(r)]
+        # Each pid once: the servers are also children of this process (it started them), so
+        # without the set they were counted twice (an earlier report showed "2.0 cores" at 1 core).
+        self.pids = sorted({p for r in self.roots for p in tree(r)})
         self.busy0, self.ours0 = machine_busy_seconds(), cpu_seconds(self.pids)
         return self
 
