@@ -271,12 +271,9 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         try:
             events = dialogue["events"]
             stored = self.backend.get(key)
-            previous = (json.loads(stored).get(THEMES_FIELD) or {}) if stored else {}
-            counted = {tuple(p) for p in previous.get("pairs") or []}
-            pairs = self.themes.pairs_in(events)
+            previous = json.loads(stored).get(THEMES_FIELD) if stored else None
             channel = next((e.get("input_channel") for e in reversed(events) if e.get("event") == "user"), None)
-            self.themes.add(channel or "unknown", pairs - counted)
-            dialogue[THEMES_FIELD] = {"pairs": sorted(pairs | counted)}
+            dialogue[THEMES_FIELD] = self.themes.count(channel or "unknown", events, previous)
         except Exception as exc:  # counting themes must never break a conversation
             logger.error("Theme counting failed (%s)", type(exc).__name__)
 

@@ -44,13 +44,14 @@ def _subprocess_env() -> dict:
 
 # -- scripted conversations, as the tracker store sees them --------------------------------
 class Conversation:
-    """A real Rasa tracker; events() is what the tracker store passes to observe()."""
+    """A real Rasa tracker; events() is what the tracker store passes to count(), and `counted`
+    what the tracker store keeps with the conversation between saves."""
 
     def __init__(self, key: str, channel: str):
         from rasa.shared.core.events import ActionExecuted, SessionStarted
         from rasa.shared.core.trackers import DialogueStateTracker
 
-        self.key, self.channel = key, channel
+        self.key, self.channel, self.counted = key, channel, None
         self.tracker = DialogueStateTracker(key, slots=[])
         for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
             self.tracker.update(event)
@@ -81,7 +82,7 @@ class Conversation:
 
 
 def _save(rec: ThemeRecorder, convo: Conversation) -> None:
-    rec.observe(convo.key, convo.channel, convo.events())
+    convo.counted = rec.count(convo.channel, convo.events(), convo.counted)
 
 
 def test_counts_after_scripted_conversations(tmp_path):
@@ -124,20 +125,20 @@ def test_counts_after_scripted_conversations(tmp_path):
         (w, "webchat", "visa_tied_to_partner", THEME_RAISED): 2,
         (w, "webchat", "visa_tied_to_partner", "pointed_to_legal_advice"): 1,
     }
-    # Saving the same trackers again (or only their new events) adds nothing.
+    # Saving the same trackers again adds nothing; what was counted holds only slugs.
     for convo in (a, b, c):
         _save(rec, convo)
-        rec.observe(convo.key, convo.channel, convo.events()[-3:])
     assert rec.pending_total() == 0
-    rec.forget("pseudo-a")
-    a.turn("police_share_data", "utter_police_share_data")
-    rec.observe("pseudo-a", "webchat", a.events()[-4:])  # only the new events this time
-    assert rec.pending_total() == 2  # forgotten: a new conversation (theme + outcome)
+    assert "private" not in repr(a.counted) and "pseudo-a" not in repr(a.counted)
+    # After "forget me" the tracker, and what it had counted, is gone: the same person writing
+    # again is a new conversation (theme + outcome).
+    _save(rec, Conversation("pseudo-a", "webchat").turn("police_share_data", "utter_police_share_data"))
+    assert rec.pending_total() == 2
     rec.close()
     assert store.read_counts(db)[(w, "webchat", fear, THEME_RAISED)] == 2
 
 
-def test_observe_and_flush_never_raise_or_leak(tmp_path, caplog):
+def test_count_and_flush_never_raise_or_leak(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     blocked = tmp_path / "a-directory"
     blocked.mkdir()
@@ -145,9 +146,11 @@ def test_observe_and_flush_never_raise_or_leak(tmp_path, caplog):
     secret_key = "pseudonym-7f3a"
     for junk in (None, [None, "text", 3], [{"event": "user", "parse_data": "nonsense", "timestamp": "x"}],
                  [{"event": "bot", "metadata": None}], [{"event": "user", "parse_data": {"intent": {"name": ["x"]}}}]):
-        rec.observe(secret_key, "webchat", junk)
-    rec.observe(secret_key, "carrier-pigeon", Conversation(secret_key, "webchat").turn("danger").events())
-    rec.observe(secret_key, "webchat", Conversation(secret_key, "webchat").turn("danger", "utter_danger").events())
+        rec.count("webchat", junk, None)
+    for counted in ("junk", [["a"]], {"session": None, "pairs": "xx"}, {"pairs": [[1, 2, 3], None]}):
+        rec.count("webchat", [], counted)
+    rec.count("carrier-pigeon", Conversation(secret_key, "webchat").turn("danger").events())
+    rec.count("webchat", Conversation(secret_key, "webchat").turn("danger", "utter_danger").events())
     assert rec.pending_total() == 2
     assert rec.flush() is False
     assert rec.pending_total() == 2, "a failed flush keeps its increments for the next one"
@@ -177,8 +180,7 @@ WRITER = textwrap.dedent("""
     events = lambda i: [{"event": "user", "timestamp": 1.0, "parse_data": {"intent": {"name": "spouse_visa", "confidence": 1.0}}},
                         {"event": "action", "timestamp": 2.0, "name": "utter_legal_advice"}]
     for i in range(n):
-        rec.observe(f"{tag}-{i}", "twilio" if i % 3 else "webchat", events(i))
-        rec.forget(f"{tag}-{i}")
+        rec.count("twilio" if i % 3 else "webchat", events(i))
         if i % 5 == 4:
             assert rec.flush()
     rec.close()

@@ -1,8 +1,11 @@
 """ThemeRecorder: counts each conversation once per theme and once per (theme, outcome).
 
-Called by the tracker store inside the Rasa process on every tracker save. observe() only
-touches memory; increments are written by flush(), on a jittered timer and at close(), so the
-database never changes at the moment a message arrives. Nothing here may raise into the caller.
+Called by the tracker store inside the Rasa process on every tracker save. It keeps no state
+about conversations: what a conversation has already counted travels with the conversation's
+own (expiring) tracker, so two Rasa instances sharing a conversation never count it twice.
+count() only touches memory; increments are written by flush(), on a jittered timer and at
+close(), so the database never changes at the moment a message arrives. Nothing here may raise
+into the caller.
 """
 from __future__ import annotations
 
@@ -10,12 +13,11 @@ import atexit
 import logging
 import random
 import threading
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from . import store
 from .vocabulary import CHANNEL_KINDS, THEME_RAISED, Vocabulary, load_vocabulary
@@ -23,14 +25,15 @@ from .weeks import iso_week, utc_now
 
 logger = logging.getLogger("bot.themes")
 
+Pair = Tuple[str, str]  # (theme, outcome); outcome THEME_RAISED for the theme itself
+
 
 @dataclass
-class _Conversation:
-    """In-memory only; keyed by the pseudonym, which is never written anywhere."""
+class _Session:
+    """Scratch state while reading one session's events."""
+    start: Optional[float] = None  # the session_started (or restart) event's timestamp
     themes: dict[str, None] = field(default_factory=dict)  # raised so far, in order
-    counted: set[tuple[str, str]] = field(default_factory=set)  # (theme, outcome) already counted
-    last_timestamp: float | None = None
-    last_seen: float = 0.0
+    pairs: Set[Pair] = field(default_factory=set)
 
 
 def _log_failure(what: str, exc: BaseException) -> None:
@@ -47,19 +50,14 @@ class ThemeRecorder:
         *,
         vocabulary: Vocabulary | None = None,
         clock: Callable[[], datetime] = utc_now,
-        max_conversations: int = 50_000,
-        idle_forget_seconds: float = 6 * 3600,
     ):
         self.db_path = Path(db_path) if db_path else store.default_db_path()
         self.k = k
         self.vocabulary = vocabulary or load_vocabulary()
         self._clock = clock
-        self._max_conversations = max_conversations
-        self._idle_forget_seconds = idle_forget_seconds
-        self._lock = threading.Lock()  # guards _pending and _conversations
+        self._lock = threading.Lock()  # guards _pending
         self._flush_lock = threading.Lock()  # one writer per process at a time
         self._pending: Counter[store.Key] = Counter()
-        self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
         self._stop = threading.Event()
         self._closed = False
         self._timer: threading.Thread | None = None
@@ -72,95 +70,77 @@ class ThemeRecorder:
         atexit.register(self.close)
 
     # -- called on every tracker save -------------------------------------------------------
-    def observe(self, conversation_key: str, channel_kind: str, events: list[dict]) -> None:
+    def count(self, channel_kind: str, events: list, counted: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Count what each session in `events` (Rasa event dicts) has earned and `counted` has
+        not, and return the new `counted` for the caller to keep with the conversation.
+
+        `counted` is what the previous call returned for this conversation (None at first). Each
+        session (begun by `session_started` or `restart`) is a conversation of its own. The result
+        holds only the sessions' start times and theme and outcome slugs."""
         try:
-            if channel_kind not in CHANNEL_KINDS or not events or self._closed:
-                return
-            week = iso_week(self._clock().date())
-            with self._lock:
-                convo = self._conversations.get(conversation_key)
-                if convo is None:
-                    convo = self._conversations[conversation_key] = _Conversation()
-                    while len(self._conversations) > self._max_conversations:
-                        self._conversations.popitem(last=False)
-                else:
-                    self._conversations.move_to_end(conversation_key)
-                convo.last_seen = time.monotonic()
-                for event in events:
-                    if isinstance(event, dict):
-                        self._apply(convo, event, week, channel_kind)
+            before: Dict[Any, Set[Pair]] = {}
+            if isinstance(counted, dict) and isinstance(counted.get("sessions"), list):
+                for entry in counted["sessions"]:
+                    if isinstance(entry, dict) and isinstance(entry.get("pairs"), list):
+                        before[entry.get("start")] = {
+                            tuple(p) for p in entry["pairs"] if isinstance(p, (list, tuple)) and len(p) == 2}
+            sessions = []
+            for start, pairs in self._read(events if isinstance(events, list) else []):
+                done = before.get(start, set())
+                self._add(channel_kind, pairs - done)
+                sessions.append({"start": start, "pairs": sorted(pairs | done)})
+            return {"sessions": sessions}
         except Exception as exc:  # noqa: BLE001 - counting must never break a conversation
-            _log_failure("observe", exc)
+            _log_failure("count", exc)
+            return counted if isinstance(counted, dict) else {}
 
-    # -- stateless counting, for trackers shared between processes (Redis scale-out) ----------
-    def pairs_in(self, events: list[dict]) -> set[tuple[str, str]]:
-        """Every (theme, outcome) the current session of these events has earned, THEME_RAISED
-        included. Pure: the caller keeps what was already counted with the conversation itself,
-        so that two Rasa instances sharing a conversation never count it twice."""
-        sink: Counter = Counter()
-        convo = _Conversation()
+    def _read(self, events: list) -> List[Tuple[Optional[float], Set[Pair]]]:
+        """For each session in the events: (its start time, every pair it has earned)."""
+        convo, sessions = _Session(), []
         for event in events:
-            if isinstance(event, dict):
-                self._apply(convo, event, "", "", sink)
-        return {(theme, outcome) for (_, _, theme, outcome) in sink}
+            if not isinstance(event, dict):
+                continue
+            kind = event.get("event")
+            if kind in ("session_started", "restart"):  # a new conversation under the same key
+                if convo.pairs:
+                    sessions.append((convo.start, convo.pairs))
+                timestamp = event.get("timestamp")
+                convo = _Session(start=timestamp if isinstance(timestamp, (int, float)) else None)
+            elif kind == "user":
+                intent = (event.get("parse_data") or {}).get("intent") or {}
+                name, confidence = intent.get("name"), intent.get("confidence")
+                if not isinstance(name, str):
+                    continue
+                if isinstance(confidence, (int, float)) and confidence < self.vocabulary.min_intent_confidence:
+                    continue
+                for theme in self.vocabulary.themes_for_intent(name):
+                    self._raise(convo, theme)
+            elif kind in ("action", "bot"):
+                name = event.get("name") if kind == "action" else (event.get("metadata") or {}).get("utter_action")
+                if not isinstance(name, str):
+                    continue
+                themes, outcomes = self.vocabulary.for_response(name)
+                for theme in themes:
+                    self._raise(convo, theme)
+                for outcome in outcomes:
+                    convo.pairs.update((theme, outcome) for theme in convo.themes)
+        if convo.pairs:
+            sessions.append((convo.start, convo.pairs))
+        return sessions
 
-    def add(self, channel_kind: str, pairs) -> None:
-        """Count these (theme, outcome) pairs once for the current week."""
-        try:
-            if channel_kind not in CHANNEL_KINDS or self._closed:
-                return
-            week = iso_week(self._clock().date())
-            with self._lock:
-                for theme, outcome in pairs:
-                    self._pending[(week, channel_kind, theme, outcome)] += 1
-        except Exception as exc:  # noqa: BLE001
-            _log_failure("add", exc)
-
-    def _apply(self, convo: _Conversation, event: dict, week: str, channel: str, sink: Counter | None = None) -> None:
-        sink = self._pending if sink is None else sink
-        # The tracker store may pass the whole tracker each time: skip what was already seen.
-        timestamp = event.get("timestamp")
-        if isinstance(timestamp, (int, float)):
-            if convo.last_timestamp is not None and timestamp < convo.last_timestamp:
-                return
-            convo.last_timestamp = timestamp
-        kind = event.get("event")
-        if kind in ("session_started", "restart"):  # a new conversation under the same key
-            convo.themes.clear()
-            convo.counted.clear()
-        elif kind == "user":
-            intent = (event.get("parse_data") or {}).get("intent") or {}
-            name, confidence = intent.get("name"), intent.get("confidence")
-            if not isinstance(name, str):
-                return
-            if isinstance(confidence, (int, float)) and confidence < self.vocabulary.min_intent_confidence:
-                return
-            for theme in self.vocabulary.themes_for_intent(name):
-                self._raise(convo, theme, week, channel, sink)
-        elif kind in ("action", "bot"):
-            name = event.get("name") if kind == "action" else (event.get("metadata") or {}).get("utter_action")
-            if not isinstance(name, str):
-                return
-            themes, outcomes = self.vocabulary.for_response(name)
-            for theme in themes:
-                self._raise(convo, theme, week, channel, sink)
-            for outcome in outcomes:
-                for theme in convo.themes:
-                    if (theme, outcome) not in convo.counted:
-                        convo.counted.add((theme, outcome))
-                        sink[(week, channel, theme, outcome)] += 1
-
-    def _raise(self, convo: _Conversation, theme: str, week: str, channel: str, sink: Counter) -> None:
+    @staticmethod
+    def _raise(convo: _Session, theme: str) -> None:
         if theme not in convo.themes:
             convo.themes[theme] = None
-            sink[(week, channel, theme, THEME_RAISED)] += 1
+            convo.pairs.add((theme, THEME_RAISED))
 
-    def forget(self, conversation_key: str) -> None:
-        try:
-            with self._lock:
-                self._conversations.pop(conversation_key, None)
-        except Exception as exc:  # noqa: BLE001
-            _log_failure("forget", exc)
+    def _add(self, channel_kind: str, pairs: Iterable[Pair]) -> None:
+        if channel_kind not in CHANNEL_KINDS or self._closed:
+            return
+        week = iso_week(self._clock().date())
+        with self._lock:
+            for theme, outcome in pairs:
+                self._pending[(week, channel_kind, theme, outcome)] += 1
 
     # -- writing ----------------------------------------------------------------------------
     def flush(self) -> bool:
@@ -169,7 +149,6 @@ class ThemeRecorder:
             with self._flush_lock:
                 with self._lock:
                     batch, self._pending = self._pending, Counter()
-                    self._forget_idle()
                 try:
                     store.add_counts(self.db_path, dict(batch), self.vocabulary)
                 except Exception:
@@ -180,14 +159,6 @@ class ThemeRecorder:
         except Exception as exc:  # noqa: BLE001
             _log_failure("flush", exc)
             return False
-
-    def _forget_idle(self) -> None:
-        cutoff = time.monotonic() - self._idle_forget_seconds
-        while self._conversations:
-            key, convo = next(iter(self._conversations.items()))
-            if convo.last_seen >= cutoff:
-                break
-            del self._conversations[key]
 
     def _flush_periodically(self, interval: float) -> None:
         jitter = random.SystemRandom()
@@ -208,8 +179,6 @@ class ThemeRecorder:
                 self._timer.join(timeout=5)
             if self.pending_total():
                 self.flush()
-            with self._lock:
-                self._conversations.clear()
             atexit.unregister(self.close)
         except Exception as exc:  # noqa: BLE001
             _log_failure("close", exc)
