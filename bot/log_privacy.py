@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import warnings
 import re
 import traceback
 import urllib.parse
@@ -130,3 +131,21 @@ def install() -> None:
         access.addFilter(DropAll())
     # Python warnings are routed through logging so they are scrubbed too.
     logging.captureWarnings(True)
+    _drop_deprecation_notices()
+
+
+def _drop_deprecation_notices() -> None:
+    """Libraries' deprecation notices (TensorFlow, Keras, SQLAlchemy, pkg_resources) fill the
+    start-up log with nothing an operator can act on, and hide what they can. PYTHONWARNINGS
+    cannot stop them: a library puts its own 'once' filter first. Drop them by category."""
+    to_logging = warnings.showwarning
+    if getattr(to_logging, "_safe_report", False):
+        return
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
+            return
+        to_logging(message, category, filename, lineno, file, line)
+
+    showwarning._safe_report = True  # type: ignore[attr-defined]
+    warnings.showwarning = showwarning

@@ -63,3 +63,20 @@ def test_access_log_is_dropped(captured):
     access.setLevel(logging.DEBUG)
     access.info("", extra={"host": "203.0.113.9", "request": "POST /webhooks/webchat/webhook"})
     assert "203.0.113.9" not in captured.getvalue()
+
+
+def test_warnings_are_logged_scrubbed_but_deprecation_notices_are_dropped(captured):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        # pytest records warnings with its own hook: route them through logging afresh, as a
+        # process that starts Rasa does (catch_warnings puts pytest's hook back on exit).
+        logging.captureWarnings(False)
+        log_privacy.install()
+        warnings.warn("old API, call 07700 900123", DeprecationWarning)
+        warnings.warn("will change", FutureWarning)
+        warnings.warn("a real problem for 07700 900123", UserWarning)
+    out = captured.getvalue()
+    assert "old API" not in out and "will change" not in out
+    assert "a real problem" in out and "07700 900123" not in out
