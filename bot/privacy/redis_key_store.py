@@ -18,15 +18,30 @@ from bot.privacy.pseudonyms import KeyGeneration
 
 CACHE_SECONDS = 1.0
 
+# KEYS: current, counter. ARGV: generation key prefix, new key, rotation seconds, idle seconds.
+# Rotates when the current generation, or its key, is gone. The generation key is built here
+# from the counter, so this needs one Redis, not a cluster.
+ROTATE = """
+local current = redis.call('GET', KEYS[1])
+if current and redis.call('EXISTS', ARGV[1] .. current) == 1 then return tonumber(current) end
+local n = redis.call('INCR', KEYS[2])
+redis.call('SET', ARGV[1] .. n, ARGV[2], 'EX', tonumber(ARGV[3]) + tonumber(ARGV[4]))
+redis.call('SET', KEYS[1], n, 'EX', tonumber(ARGV[3]))
+return n
+"""
+
 
 class RedisKeyStore:
-    def __init__(self, url: str, rotation_seconds: float, idle_seconds: float, prefix: str = "safereport", client=None):
+    def __init__(self, url: str, rotation_seconds: float, idle_seconds: float, prefix: str = "safereport",
+                 client=None, cache_seconds: float = CACHE_SECONDS):
         import redis
 
         self.red = client or redis.Redis.from_url(url, socket_timeout=5)
         self.rotation = max(1, int(rotation_seconds))
         self.idle = max(1, int(idle_seconds))
         self.prefix = prefix
+        self.cache_seconds = cache_seconds
+        self._rotate_script = self.red.register_script(ROTATE)
         self._lock = threading.Lock()
         self._cached: Optional[Tuple[float, KeyGeneration, Optional[KeyGeneration]]] = None
 
@@ -38,18 +53,18 @@ class RedisKeyStore:
         return KeyGeneration(number, key, 0.0) if key else None
 
     def _rotate(self) -> int:
-        number = int(self.red.incr(self._k("pkey", "counter")))
-        self.red.set(self._k("pkey", "gen", str(number)), secrets.token_bytes(32), ex=self.rotation + self.idle, nx=True)
-        if self.red.set(self._k("pkey", "current"), number, ex=self.rotation, nx=True):
-            return number
-        # Another instance rotated at the same moment: use its generation.
-        self.red.delete(self._k("pkey", "gen", str(number)))
-        return int(self.red.get(self._k("pkey", "current")))
+        # One atomic step in Redis, so instances that find the key expired at the same moment agree
+        # on one new generation and the numbers have no gaps (the previous key is number - 1).
+        number = self._rotate_script(
+            keys=[self._k("pkey", "current"), self._k("pkey", "counter")],
+            args=[self._k("pkey", "gen", ""), secrets.token_bytes(32), self.rotation, self.idle],
+        )
+        return int(number)
 
     def keys(self) -> "tuple[KeyGeneration, Optional[KeyGeneration]]":
         with self._lock:
             now = time.monotonic()
-            if self._cached and now - self._cached[0] < CACHE_SECONDS:
+            if self._cached and now - self._cached[0] < self.cache_seconds:
                 return self._cached[1], self._cached[2]
             current_number = self.red.get(self._k("pkey", "current"))
             current = self._generation(int(current_number)) if current_number else None
