@@ -18,16 +18,21 @@ from bot.privacy.pseudonyms import KeyGeneration
 
 CACHE_SECONDS = 1.0
 
-# KEYS: current, counter. ARGV: generation key prefix, new key, rotation seconds, idle seconds.
-# Rotates when the current generation, or its key, is gone. The generation key is built here
-# from the counter, so this needs one Redis, not a cluster.
-ROTATE = """
-local current = redis.call('GET', KEYS[1])
-if current and redis.call('EXISTS', ARGV[1] .. current) == 1 then return tonumber(current) end
-local n = redis.call('INCR', KEYS[2])
-redis.call('SET', ARGV[1] .. n, ARGV[2], 'EX', tonumber(ARGV[3]) + tonumber(ARGV[4]))
-redis.call('SET', KEYS[1], n, 'EX', tonumber(ARGV[3]))
-return n
+# One atomic step, so instances that find the key expired at the same moment agree on one new
+# generation, and generation numbers have no gaps (the previous key is always number - 1).
+# KEYS: current, counter. ARGV: generation key prefix, a fresh key, rotation and idle seconds.
+# Returns {number, key, previous key or nil}, rotating first when the current generation, or
+# its key, is gone. The generation key is built here, so this needs one Redis, not a cluster.
+KEYS_SCRIPT = """
+local n = tonumber(redis.call('GET', KEYS[1]))
+local key = n and redis.call('GET', ARGV[1] .. n)
+if not key then
+  n = redis.call('INCR', KEYS[2])
+  key = ARGV[2]
+  redis.call('SET', ARGV[1] .. n, key, 'EX', tonumber(ARGV[3]) + tonumber(ARGV[4]))
+  redis.call('SET', KEYS[1], n, 'EX', tonumber(ARGV[3]))
+end
+return {n, key, redis.call('GET', ARGV[1] .. (n - 1))}
 """
 
 
@@ -41,36 +46,24 @@ class RedisKeyStore:
         self.idle = max(1, int(idle_seconds))
         self.prefix = prefix
         self.cache_seconds = cache_seconds
-        self._rotate_script = self.red.register_script(ROTATE)
+        self._keys_script = self.red.register_script(KEYS_SCRIPT)
         self._lock = threading.Lock()
         self._cached: Optional[Tuple[float, KeyGeneration, Optional[KeyGeneration]]] = None
 
     def _k(self, *parts: str) -> str:
         return ":".join([self.prefix, *parts])
 
-    def _generation(self, number: int) -> Optional[KeyGeneration]:
-        key = self.red.get(self._k("pkey", "gen", str(number)))
-        return KeyGeneration(number, key, 0.0) if key else None
-
-    def _rotate(self) -> int:
-        # One atomic step in Redis, so instances that find the key expired at the same moment agree
-        # on one new generation and the numbers have no gaps (the previous key is number - 1).
-        number = self._rotate_script(
-            keys=[self._k("pkey", "current"), self._k("pkey", "counter")],
-            args=[self._k("pkey", "gen", ""), secrets.token_bytes(32), self.rotation, self.idle],
-        )
-        return int(number)
-
     def keys(self) -> "tuple[KeyGeneration, Optional[KeyGeneration]]":
         with self._lock:
             now = time.monotonic()
             if self._cached and now - self._cached[0] < self.cache_seconds:
                 return self._cached[1], self._cached[2]
-            current_number = self.red.get(self._k("pkey", "current"))
-            current = self._generation(int(current_number)) if current_number else None
-            if current is None:
-                current = self._generation(self._rotate())
-            previous = self._generation(current.number - 1) if current.number > 1 else None
+            number, key, previous_key = self._keys_script(
+                keys=[self._k("pkey", "current"), self._k("pkey", "counter")],
+                args=[self._k("pkey", "gen", ""), secrets.token_bytes(32), self.rotation, self.idle],
+            )
+            current = KeyGeneration(int(number), key, 0.0)
+            previous = KeyGeneration(current.number - 1, previous_key, 0.0) if previous_key else None
             self._cached = (now, current, previous)
             return current, previous
 
