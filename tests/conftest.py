@@ -89,3 +89,16 @@ def rasa_stack(trained_model, tmp_path_factory):
     running.themes_db = base / "themes.db"
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A real redis-server with persistence off, for one test module: (url, client)."""
+    import redis
+
+    from bot.scaled import start_redis
+
+    proc, url = start_redis(free_port())
+    yield url, redis.Redis.from_url(url)
+    os.killpg(proc.pid, 9)
+    proc.wait()

@@ -2,7 +2,6 @@
 and the previous key kept for live conversations for one idle window only."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -12,18 +11,13 @@ import redis
 
 from bot.privacy.pseudonyms import Pseudonymizer, _hmac
 from bot.privacy.redis_key_store import RedisKeyStore
-from bot.scaled import start_redis
-from conftest import free_port
 
 ROTATION, IDLE = 3, 2
 
 
 @pytest.fixture(scope="module")
-def redis_url():
-    proc, url = start_redis(free_port())
-    yield url
-    os.killpg(proc.pid, 9)
-    proc.wait()
+def redis_url(redis_server):
+    return redis_server[0]
 
 
 @pytest.fixture

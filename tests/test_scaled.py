@@ -7,18 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
-from bot.scaled import start_redis
 from conftest import free_port, start_running_stack
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    proc, url = start_redis(free_port())
-    yield url, redis.Redis.from_url(url)
-    os.killpg(proc.pid, 9)
-    proc.wait()
 
 
 @pytest.fixture(scope="module")
