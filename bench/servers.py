@@ -157,7 +157,7 @@ class Servers:
         self.scaled = Stack()
         t0 = time.monotonic()
         redis_proc, redis_url = start_redis(redis_port)
-        self.scaled.processes.append(redis_proc)
+        self.scaled.adopt("redis", redis_proc)
         self.redis_pid = redis_proc.pid
         env = {**self.our_env(), **redis_env(redis_url), "SAFE_REPORT_ACTIONS_URL": self.actions_url,
                "SANIC_WORKERS": str(workers)}

@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
-from typing import Dict
+from typing import Dict, List
 
 import redis
 
@@ -23,26 +23,34 @@ def redis_env(url: str) -> Dict[str, str]:
     }
 
 
-def start_redis(port: int) -> "tuple[subprocess.Popen, str]":
-    """Start redis-server with no snapshots and no append-only file, in an empty directory."""
+def redis_command(port: int, workdir: str) -> List[str]:
+    """redis-server with no snapshots and no append-only file, on loopback, in `workdir`.
+    The same command starts it again after a crash (bot.supervisor): still nothing on disk."""
     binary = shutil.which("redis-server")
     if not binary:
         raise SystemExit("redis-server is not installed (Debian: apt-get install -y redis-server)")
-    workdir = tempfile.mkdtemp(prefix="safe-report-redis-")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir, "--protected-mode", "yes", "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", workdir, "--protected-mode", "yes", "--loglevel", "warning"]
+
+
+def wait_for_redis(url: str, attempts: int = 100) -> None:
+    """Wait until Redis answers, then check that it really runs with persistence off."""
     client = redis.Redis.from_url(url)
-    for _ in range(100):
+    for _ in range(attempts):
         try:
             client.ping()
             break
         except redis.exceptions.ConnectionError:
             time.sleep(0.05)
     assert_no_persistence(client)
+
+
+def start_redis(port: int) -> "tuple[subprocess.Popen, str]":
+    """Start redis-server with persistence off, in an empty directory, in its own session."""
+    command = redis_command(port, tempfile.mkdtemp(prefix="safe-report-redis-"))
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    wait_for_redis(url)
     return proc, url
 
 
