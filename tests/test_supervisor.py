@@ -377,12 +377,12 @@ def health(url: str) -> bool:
         return False
 
 
-def wait_for(condition, timeout: float, what: str) -> float:
+def wait_for(condition, timeout: float, what: str, interval: float = 0.25) -> float:
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > timeout:
             pytest.fail(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.1)
+        time.sleep(interval)
     return time.monotonic() - started
 
 
