@@ -28,7 +28,7 @@ from bot.launcher import Stack, rasa_command, start_stack, wait_until_ready
 from bot.paths import MODEL_FILE, ROOT
 
 RASA_BIN = ROOT / ".venv" / "bin" / "rasa"
-PLAIN_WITH_FIXES = ("import sys; from bot import remote_action; remote_action.install(); "
+PLAIN_WITH_FIXES = ("import sys; from bot.patches import remote_action; remote_action.install(); "
                     "from rasa.__main__ import main; sys.argv = ['rasa', *sys.argv[1:]]; main()")
 
 

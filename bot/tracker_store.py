@@ -28,6 +28,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 from bot.privacy import memo
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -189,15 +190,15 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         self,
         domain: Optional[Domain] = None,
         event_broker: Optional[EventBroker] = None,
-        idle_expiry_seconds: float = 1800,
+        idle_expiry_seconds: Optional[float] = None,
         redis_url: Optional[str] = None,
         key_prefix: str = "safereport",
         themes: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
-        idle = float(os.environ.get("SAFE_REPORT_IDLE_SECONDS") or idle_expiry_seconds)
-        redis_url = redis_url or os.environ.get("SAFE_REPORT_REDIS_URL")
+        idle = float(idle_expiry_seconds or settings().idle_seconds)
+        redis_url = redis_url or settings().redis_url
         self.backend = _RedisBackend(redis_url, idle, key_prefix) if redis_url else _MemoryBackend(idle)
         self._sanitiser: Optional[EventSanitiser] = None
         self.themes = _theme_recorder() if themes else None

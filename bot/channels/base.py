@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -22,10 +21,10 @@ from bot import safety
 from bot.log_privacy import register_sensitive, sensitive
 from bot.privacy import memo
 from bot.privacy.pseudonyms import default_pseudonymizer
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = int(os.environ.get("SAFE_REPORT_MAX_MESSAGE_CHARS", "2000"))
 FORGET_INTENT = "/forget_me"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -54,9 +53,13 @@ class SafeInputChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        from bot.guard import check_runtime
+        # Rasa creates its channels in every process that serves people, however it was started
+        # (`python -m bot rasa run` or a plain `rasa run`): apply every protection here too.
+        from bot import guard, log_privacy, patches
 
-        check_runtime()
+        log_privacy.install()
+        guard.check_runtime()
+        patches.install()
         return cls(**(credentials or {}))
 
     async def answer(self, raw_text: Any, raw_sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
@@ -65,7 +68,7 @@ class SafeInputChannel(InputChannel):
             if not isinstance(raw_text, str) or not raw_text.strip():
                 return fixed("utter_empty")
             danger = safety.is_danger(raw_text)
-            if len(raw_text) > MAX_MESSAGE_CHARS:
+            if len(raw_text) > settings().max_message_chars:
                 return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
 
             first, sender, text = True, None, None
