@@ -25,7 +25,6 @@ from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
-FORGET_INTENT = "/forget_me"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -78,7 +77,7 @@ class SafeInputChannel(InputChannel):
                 sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
                 register_sensitive([sender])
                 if safety.is_forget_command(raw_text):
-                    text = FORGET_INTENT
+                    text = "/" + safety.FORGET_INTENT
                 else:
                     # A leading "/" would make Rasa skip the NLU and read an intent and slot
                     # values straight from the text: people type text, not commands.
@@ -95,7 +94,7 @@ class SafeInputChannel(InputChannel):
                 messages = fixed("utter_error")
             if danger and not safety.contains_emergency_numbers(messages):
                 messages = safety.danger_messages() + messages
-            if text == FORGET_INTENT and sender:
+            if text == "/" + safety.FORGET_INTENT and sender:
                 try:
                     self.pseudonymizer.forget(sender)
                 except Exception as exc:
