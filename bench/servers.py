@@ -111,7 +111,7 @@ class Servers:
         return ready, first
 
     def start_plain_with_fixes(self) -> Tuple[float, float]:
-        """Plain Rasa plus the two Rasa-level changes our stack makes (bot.remote_action's schema
+        """Plain Rasa plus the two Rasa-level changes our stack makes (bot.patches.remote_action's schema
         compiled once, enable_selective_domain): shows how much of our throughput they explain."""
         self.plain_fixed, self.plain_fixed_url, ready, first = self._start_plain("plain-fixed", with_fixes=True)
         return ready, first
