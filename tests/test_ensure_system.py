@@ -5,6 +5,7 @@ install): it must stop at once, exit non-zero, and say in one line what to insta
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,14 @@ SCRIPT = ROOT / "scripts" / "ensure-system.sh"
 
 
 def _bare_path(tmp_path: Path) -> Path:
-    """A directory with only the basic tools the script uses: no chromium, redis-server, fc-list."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    """A directory with only the basic tools the script uses: no chromium, redis-server, fc-list.
+    Outside pytest's own tmp tree, which an unprivileged user cannot enter."""
+    bin_dir = Path(tempfile.mkdtemp(prefix="safe-report-bin-"))
+    bin_dir.chmod(0o755)
     for tool in ("bash", "id", "grep", "printf", "cat"):
         found = shutil.which(tool)
         if found:
             (bin_dir / tool).symlink_to(found)
-    os.chmod(tmp_path, 0o755)
     return bin_dir
 
 
