@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "ensure-system.sh"
 
 
-def _bare_path(tmp_path: Path) -> Path:
+@pytest.fixture
+def bin_dir():
+    path = _bare_path()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _bare_path() -> Path:
     """A directory with only the basic tools the script uses: no chromium, redis-server, fc-list.
     Outside pytest's own tmp tree, which an unprivileged user cannot enter."""
     bin_dir = Path(tempfile.mkdtemp(prefix="safe-report-bin-"))
@@ -27,8 +34,7 @@ def _bare_path(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0, reason="needs root and setpriv")
-def test_without_root_it_names_what_to_install_in_one_line(tmp_path):
-    bin_dir = _bare_path(tmp_path)
+def test_without_root_it_names_what_to_install_in_one_line(bin_dir):
     result = subprocess.run(
         [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
          str(bin_dir / "bash"), str(SCRIPT), "test"],
@@ -41,8 +47,7 @@ def test_without_root_it_names_what_to_install_in_one_line(tmp_path):
     assert result.stdout == ""
 
 
-def test_nothing_to_do_when_everything_is_there(tmp_path):
-    bin_dir = _bare_path(tmp_path)
+def test_nothing_to_do_when_everything_is_there(bin_dir):
     for tool in ("chromium", "redis-server"):
         (bin_dir / tool).write_text("#!/bin/sh\n")
         (bin_dir / tool).chmod(0o755)
@@ -53,8 +58,7 @@ def test_nothing_to_do_when_everything_is_there(tmp_path):
     assert (result.returncode, result.stderr) == (0, "")
 
 
-def test_redis_only_for_the_scaled_run(tmp_path):
-    bin_dir = _bare_path(tmp_path)
+def test_redis_only_for_the_scaled_run(bin_dir):
     (bin_dir / "redis-server").write_text("#!/bin/sh\n")
     (bin_dir / "redis-server").chmod(0o755)
     result = subprocess.run([str(bin_dir / "bash"), str(SCRIPT), "redis"], env={"PATH": str(bin_dir)},
