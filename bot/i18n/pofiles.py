@@ -38,7 +38,7 @@ def po_path(directory: Path, code: str) -> Path:
 def _gettext_language(code: str) -> str:
     """gettext's spelling of a language code: ur-Latn -> ur@latin (like sr@latin)."""
     language, _, script = code.partition("-")
-    return f"{language}@{script.lower()}" if script == "Latn" else code.replace("-", "_")
+    return f"{language}@latin" if script == "Latn" else code.replace("-", "_")
 
 
 def _metadata(code: Optional[str]) -> Dict[str, str]:

@@ -57,6 +57,7 @@ class Workspace:
             written[pofiles.po_path(self.translations_dir, language.code)] = self.merged_text(language.code)
         for path, text in written.items():
             path.write_text(text, encoding="utf-8")
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
         self.status_file.write_text(self.status_text(), encoding="utf-8")
         return [*written, self.status_file]
 
