@@ -252,10 +252,18 @@ def test_the_setting_reaches_the_catalog(monkeypatch):
     assert settings_module.settings().languages_disabled == ()
 
 
-def test_a_broken_translation_file_leaves_english_working(monkeypatch, tmp_path):
+def test_a_broken_file_leaves_english_and_the_other_languages_working(checkout):
+    _translate(checkout, "ur-Latn", "utter_greet#1", "Salam. Kuch bhi poochein.")
+    pofiles.po_path(checkout.translations_dir, "pl").write_text('msgid "unterminated\n', encoding="utf-8")
+    served = _catalog(checkout)
+    assert served.text("utter_greet", "pl", variation=1) == "Hi. Ask me anything."
+    assert served.text("utter_greet", "ur-Latn", variation=1) == "Salam. Kuch bhi poochein."
+
+
+def test_an_unreadable_registry_leaves_english_working(monkeypatch):
     def broken(*args, **kwargs):
-        raise OSError("unreadable")
-    monkeypatch.setattr(pofiles, "load", broken)
+        raise ValueError("no 'en' entry")
+    monkeypatch.setattr(languages, "load", broken)
     served = catalog.reload()
     monkeypatch.undo()
     assert served.text("utter_danger", "pl") == served.english["utter_danger"]

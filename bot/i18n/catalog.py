@@ -81,21 +81,31 @@ def _servable(language: registry.Language, po: polib.POFile, english: Mapping[st
     return served
 
 
+def _load_language(language: registry.Language, path: Path, english: Mapping[str, str],
+                   names: Tuple[str, ...]) -> Dict[Tuple[str, str], str]:
+    try:
+        return _servable(language, pofiles.load(path), english, names)
+    except Exception as exc:  # one broken file must not take the other languages down
+        logger.error("i18n: %s not loaded (%s); answering in English", path.name, type(exc).__name__)
+        return {}
+
+
 def build(domain_file: Path, translations_dir: Optional[Path], registry_file: Optional[Path],
           disabled: Iterable[str] = (), directory_names: Iterable[str] = ()) -> Catalog:
     """Read the English, the registry and every enabled language's PO file."""
     english = {entry.context: entry.text for entry in english_entries(domain_file)}
     off = {normalise_code(code) for code in disabled}
     names = tuple(directory_names)
+    known = registry.load(registry_file)
     enabled, served = {}, {}
-    for language in registry.translated(registry.load(registry_file)):
+    for language in registry.translated(known):
         if normalise_code(language.code) in off:
             continue
         enabled[normalise_code(language.code)] = language
         path = pofiles.po_path(translations_dir, language.code) if translations_dir else None
         if path is not None and path.exists():
-            served.update(_servable(language, pofiles.load(path), english, names))
-    unknown = off - {normalise_code(language.code) for language in registry.load(registry_file)}
+            served.update(_load_language(language, path, english, names))
+    unknown = off - {normalise_code(language.code) for language in known}
     if unknown:
         logger.warning("i18n: SAFE_REPORT_LANGUAGES_DISABLED names unknown codes %s", sorted(unknown))
     return Catalog(english, served, enabled)
@@ -108,7 +118,7 @@ def _from_settings() -> Catalog:
                      settings().languages_disabled, [r.name for r in resources.load()])
     except Exception as exc:  # a broken translation file must never take the English down
         logger.error("i18n: translations not loaded (%s); answering in English", type(exc).__name__)
-        return build(DOMAIN_FILE, None, None)
+        return Catalog({entry.context: entry.text for entry in english_entries(DOMAIN_FILE)})
 
 
 _current: Optional[Catalog] = None
