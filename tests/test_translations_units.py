@@ -301,3 +301,31 @@ def test_script_check_fails_on_a_wrong_number(checkout):
     _translate(checkout, "pl", "utter_danger", "Zadzwoń pod 999, potem 55. National Domestic Abuse Helpline 0808.")
     bad = subprocess.run(script + ["check", "--root", str(checkout.root)], capture_output=True, text=True)
     assert bad.returncode == 1 and "pl.po utter_danger: numbers differ" in bad.stdout
+
+
+# ---- Rasa's response generator ----
+
+def test_rasa_responses_come_in_the_conversation_language(checkout, monkeypatch):
+    from rasa.core.nlg.generator import NaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.i18n.nlg import LANGUAGE_SLOT, TranslatingNLG
+
+    _translate(checkout, "pl", "utter_greet#1", "Cześć. Pytaj o wszystko.")
+    monkeypatch.setattr(catalog, "_current", _catalog(checkout))
+    domain = Domain.load(str(checkout.root / "domain.yml"))
+    # what `nlg: type: bot.i18n.nlg.TranslatingNLG` in endpoints.yml makes Rasa build
+    nlg = NaturalLanguageGenerator.create(EndpointConfig(type="bot.i18n.nlg.TranslatingNLG"), domain)
+    assert isinstance(nlg, TranslatingNLG)
+    seen = {nlg.generate_from_slots("utter_greet", {LANGUAGE_SLOT: "pl"}, "webchat")["text"] for _ in range(40)}
+    assert seen == {"Hello. What can I do?", "Cześć. Pytaj o wszystko."}  # variation 0 is not translated
+    for language in (None, "xx", "ro"):
+        answer = nlg.generate_from_slots("utter_greet", {LANGUAGE_SLOT: language}, "webchat")
+        assert answer["text"] in ("Hello. What can I do?", "Hi. Ask me anything.")
+    # a model trained on an older English keeps its own text, never a translation of another
+    old = Domain.from_dict({"responses": {"utter_greet": [{"text": "Hey."}, {"text": "Hi there."}]}})
+    seen = {TranslatingNLG(domain=old).generate_from_slots("utter_greet", {LANGUAGE_SLOT: "pl"}, "webchat")["text"]
+            for _ in range(40)}
+    assert seen == {"Hey.", "Hi there."}
+    assert nlg.generate_from_slots("utter_no_such_answer", {LANGUAGE_SLOT: "pl"}, "webchat") is None

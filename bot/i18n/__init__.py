@@ -10,4 +10,6 @@ review.py     per-entry review status (translator comments) and stale detection
 pofiles.py    writing the template and merging it into every PO file (scripts/translations.py)
 report.py     the reviewed-status report (docs/translations-status.md)
 catalog.py    the runtime lookup: text(key, language)
+nlg.py        Rasa's response generator in the conversation's language (endpoints.yml `nlg`)
+workspace.py  the files of one checkout, for scripts/translations.py and the tests
 """
