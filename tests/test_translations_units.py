@@ -40,6 +40,9 @@ def test_numbers_addresses_and_names_are_found():
 def test_a_faithful_translation_has_no_problems():
     polish = "Zagrożenie? Zadzwoń pod 999, potem naciśnij 55. National Domestic Abuse Helpline 0808 2000 247."
     assert protected.problems(DANGER, polish, NAMES) == []
+    arabic = "في خطر؟ اتصل بالرقم 999، و55 من الهاتف المحمول. National Domestic Abuse Helpline 0808 2000 247."
+    assert protected.problems(DANGER, arabic.replace("و55", "و 55"), NAMES) == []
+    assert protected.problems(DANGER, arabic, NAMES) == []  # a prefix letter touching the number
 
 
 @pytest.mark.parametrize("wrong, what", [

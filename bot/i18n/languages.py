@@ -11,6 +11,9 @@ from typing import Optional, Tuple
 
 import yaml
 
+# libyaml when it is there: domain.yml parses about ten times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SOURCE_LANGUAGE = "en"
 
 
@@ -36,7 +39,7 @@ def load(registry: Optional[Path]) -> Tuple[Language, ...]:
     """Every language, English first: from the registry file if it exists, else the fallback."""
     if registry is None or not registry.exists():
         return FALLBACK_LANGUAGES
-    data = yaml.safe_load(registry.read_text(encoding="utf-8")) or {}
+    data = yaml.load(registry.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     found = tuple(
         Language(str(item["code"]), str(item.get("direction") or "ltr"))
         for item in data.get("languages") or ()

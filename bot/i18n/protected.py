@@ -17,8 +17,9 @@ SHORT_NUMBERS = frozenset({"999", "55", "101", "111", "112"})
 _MIN_PHONE_DIGITS = 6
 
 # A run of digits joined by single spaces, as UK numbers are written ("0808 2000 247"). \d is
-# Unicode-aware, so a number typed in Arabic-Indic or Bengali digits is a different token.
-_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\d+(?: \d+)*(?!\w)")
+# Unicode-aware, so a number typed in Arabic-Indic or Bengali digits is a different token. A
+# letter may touch it: Arabic writes "and 999" as "و999".
+_DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d+(?: \d+)*(?!\d)")
 _TLDS = "uk|com|org|net|info|gov|scot|wales|cymru|eu|io"
 WEB_ADDRESS = (
     r"(?:https?://)?(?:[A-Za-z0-9._%+-]+@)?(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
