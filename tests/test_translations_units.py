@@ -179,6 +179,19 @@ def test_an_english_change_makes_the_translation_stale_until_it_is_updated(check
     assert stale(checkout.states()) == []
 
 
+def test_a_new_number_in_the_english_makes_a_stale_entry_not_a_failure(checkout):
+    polish = "Zagrożenie? Zadzwoń pod 999, potem naciśnij 55. National Domestic Abuse Helpline 0808 2000 247."
+    _translate(checkout, "pl", "utter_danger", polish)
+    _write_domain(checkout.root, DANGER + " Samaritans 116 123.", "Hello. What can I do?")
+    checkout.update()
+    assert stale(checkout.states()) == ["pl: utter_danger"]
+    assert checkout.problems() == []  # checked against the English it was translated from
+    assert _catalog(checkout).text("utter_danger", "pl") == DANGER + " Samaritans 116 123."
+    # ... and that check still bites
+    _translate(checkout, "pl", "utter_danger", polish.replace("247", "248"))
+    assert [p.split(":")[0] for p in checkout.problems()] == ["pl.po utter_danger"]
+
+
 def test_a_removed_key_becomes_obsolete_and_comes_back_translated(checkout):
     _translate(checkout, "pl", "utter_greet#1", "Cześć. Pytaj o wszystko.")
     (checkout.root / "domain.yml").write_text(f'responses:\n  utter_danger:\n    - text: "{DANGER}"\n', encoding="utf-8")

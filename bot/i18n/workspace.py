@@ -73,6 +73,17 @@ class Workspace:
             for entry in pofiles.load(path):
                 where = f"{path.name} {entry.msgctxt}"
                 found += [f"{where}: {p}" for p in review.comment_problems(entry)]
-                if entry.msgstr and not entry.obsolete and entry.msgctxt in english:
-                    found += [f"{where}: {p}" for p in problems(english[entry.msgctxt], entry.msgstr, names)]
+                source = _translated_from(entry, english.get(entry.msgctxt))
+                if source is not None:
+                    found += [f"{where}: {p}" for p in problems(source, entry.msgstr, names)]
         return found
+
+
+def _translated_from(entry, english):
+    """The English a translation must match: the current one, or for a stale entry the one it
+    was translated from (its #| msgid). None when there is nothing to compare."""
+    if not entry.msgstr or entry.obsolete or english is None:
+        return None
+    if review.state(entry, english) == review.STALE:
+        return entry.previous_msgid or (entry.msgid if entry.msgid != english else None)
+    return english
