@@ -116,7 +116,7 @@ def _from_settings() -> Catalog:
     try:
         return build(DOMAIN_FILE, data / "translations", data / "languages.yml",
                      settings().languages_disabled, [r.name for r in resources.load()])
-    except Exception as exc:  # a broken translation file must never take the English down
+    except Exception as exc:  # e.g. an unreadable language list: English must still work
         logger.error("i18n: translations not loaded (%s); answering in English", type(exc).__name__)
         return Catalog({entry.context: entry.text for entry in english_entries(DOMAIN_FILE)})
 
