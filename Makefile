@@ -16,11 +16,12 @@ export SAFE_REPORT_ACTIONS_URL ?= http://localhost:5055/webhook
 
 TRAINING_INPUTS := config.yml domain.yml data/rules.yml data/stories.yml $(wildcard data/nlu/*.yml)
 
-.PHONY: install train run run-scaled shell test test-fast validate lock themes bench clean
+.PHONY: install train run run-scaled shell test test-fast lint system validate lock themes bench clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock
+	@test -x $(PY) || test -n "$(PYTHON)" || { echo "Safe Report needs Python 3.10 (python3.10 on the PATH; with pyenv: pyenv install 3.10)." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@
@@ -44,13 +45,26 @@ run: train
 	$(PY) -m bot run
 
 run-scaled: train
+	bash scripts/ensure-system.sh redis
 	$(PY) -m bot run --scaled
 
 shell: train
 	$(PY) -m bot shell
 
-test: train
+# Everything: installs what is missing (Python packages, chromium, redis-server, fonts), trains
+# once, lints, then runs both lanes.
+test: system train lint
 	bash scripts/test.sh
+
+# The unit lane only: no server, no trained model, under a minute.
+test-fast: install
+	bash scripts/test.sh -m unit
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+system:
+	bash scripts/ensure-system.sh test
 
 themes: install
 	$(PY) -m bot themes serve

@@ -67,7 +67,7 @@ def compare(label: str, targets: Sequence[Target], rounds: int, run: Callable[[T
         order = list(targets) if i % 2 == 0 else list(reversed(targets))
         for target in order:
             per[target.name].append(measure(f"{label} round {i + 1}/{rounds}", target,
-                                            lambda t=target: run(t, i), servers_idle, roots))
+                                            lambda t=target, i=i: run(t, i), servers_idle, roots))
     out: Dict[str, Any] = {}
     for name, results in per.items():
         records = [r for res in results for r in res.pop("records", [])]

@@ -124,7 +124,7 @@ def markdown(results: Dict[str, Any], reading: str) -> str:
     lines += ["", f"## (b) {results['plan_settings']['b_conversations']} conversations each writing every "
               f"{results['plan_settings']['b_interval']:g} s (offered {b_ours.get('offered_per_s')} msg/s)", ""]
     lines += _latency_table(results, "b")
-    lines += ["", f"## (c) Saturation (closed loop, concurrency doubling until throughput stops rising)", "",
+    lines += ["", "## (c) Saturation (closed loop, concurrency doubling until throughput stops rising)", "",
               "| server | saturation (answers/s) | at concurrency | p50 at peak (ms) | p95 at peak (ms) | errors | "
               "ratio to one plain worker | ratio to one plain worker with our Rasa changes | "
               "CPU cores taken by others |", "|---|---|---|---|---|---|---|---|---|"]

@@ -28,7 +28,7 @@ from bot.launcher import Stack, rasa_command, start_stack, wait_until_ready
 from bot.paths import MODEL_FILE, ROOT
 
 RASA_BIN = ROOT / ".venv" / "bin" / "rasa"
-PLAIN_WITH_FIXES = ("import sys; from bot import remote_action; remote_action.install(); "
+PLAIN_WITH_FIXES = ("import sys; from bot.patches import remote_action; remote_action.install(); "
                     "from rasa.__main__ import main; sys.argv = ['rasa', *sys.argv[1:]]; main()")
 
 
@@ -111,7 +111,7 @@ class Servers:
         return ready, first
 
     def start_plain_with_fixes(self) -> Tuple[float, float]:
-        """Plain Rasa plus the two Rasa-level changes our stack makes (bot.remote_action's schema
+        """Plain Rasa plus the two Rasa-level changes our stack makes (bot.patches.remote_action's schema
         compiled once, enable_selective_domain): shows how much of our throughput they explain."""
         self.plain_fixed, self.plain_fixed_url, ready, first = self._start_plain("plain-fixed", with_fixes=True)
         return ready, first

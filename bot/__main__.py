@@ -21,11 +21,11 @@ def main(argv=None) -> int:
 
         return shell()
     if command == "rasa":
-        from bot.wrapped import rasa_main
+        from bot.entrypoints import rasa_main
 
         return rasa_main(rest)
     if command == "actions":
-        from bot.wrapped import actions_main
+        from bot.entrypoints import actions_main
 
         return actions_main(rest)
     if command == "themes":

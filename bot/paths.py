@@ -1,8 +1,9 @@
-"""Where the project's files live, independent of the working directory."""
-import os
+"""Where the project's files live, independent of the working directory (root: bot/settings.py)."""
 from pathlib import Path
 
-ROOT = Path(os.environ.get("SAFE_REPORT_ROOT") or Path(__file__).resolve().parent.parent)
+from bot.settings import settings
+
+ROOT = settings().root
 DOMAIN_FILE = ROOT / "domain.yml"
 CREDENTIALS_FILE = ROOT / "credentials.yml"
 ENDPOINTS_FILE = ROOT / "endpoints.yml"

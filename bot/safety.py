@@ -49,6 +49,10 @@ _DANGER_RE = re.compile("|".join(f"(?:{p})" for p in _DANGER_PATTERNS), re.IGNOR
 # A message that is nothing but a call for help.
 _BARE_HELP_RE = re.compile(r"^\W*(?:help|help me|plz help|please help|pls help|helpp+)\W*$", re.IGNORECASE)
 
+# The intent of an erasure request: the channel sends "/forget_me" (Rasa reads a leading "/" as an
+# intent name and skips the NLU), the tracker store deletes the conversation when it sees it.
+FORGET_INTENT = "forget_me"
+
 # "delete" / "forget me" as a whole message erases the conversation. Only whole, short commands:
 # "how do I delete the texts on my phone?" is a question about phone safety, not an erasure.
 # STOP, END, CANCEL, QUIT and UNSUBSCRIBE are deliberately absent: Twilio treats them as opt-outs.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,7 @@ class Settings:
     themes_db: Path = field(metadata={"env": "SAFE_REPORT_THEMES_DB"})
     themes_flush_seconds: float = field(metadata={"env": "SAFE_REPORT_THEMES_FLUSH_SECONDS"})
     telemetry_enabled: str = field(metadata={"env": "RASA_TELEMETRY_ENABLED"})
+    languages_disabled: Tuple[str, ...] = field(metadata={"env": "SAFE_REPORT_LANGUAGES_DISABLED"})
 
     @property
     def data_dir(self) -> Path:
@@ -96,6 +97,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> Settings:
         themes_db=Path(themes_db) if themes_db else root / "var" / "themes.db",
         themes_flush_seconds=float(get("SAFE_REPORT_THEMES_FLUSH_SECONDS")),
         telemetry_enabled=str(get("RASA_TELEMETRY_ENABLED")).lower(),
+        languages_disabled=tuple(
+            c.strip() for c in (get("SAFE_REPORT_LANGUAGES_DISABLED") or "").split(",") if c.strip()),
     )
 
 

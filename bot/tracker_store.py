@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
@@ -28,10 +28,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 from bot.privacy import memo
+from bot.safety import FORGET_INTENT
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
-FORGET_INTENT = "forget_me"
 # Which (theme, outcome) pairs this conversation session has already added to the counts.
 THEMES_FIELD = "safe_report_themes"
 # Slots whose values identify nobody and are needed as they are.
@@ -119,8 +120,9 @@ def _is_erased(events: List[Dict[str, Any]]) -> bool:
 
 
 class _MemoryBackend:
-    def __init__(self, idle_seconds: float) -> None:
+    def __init__(self, idle_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.idle = idle_seconds
+        self._clock = clock  # injectable, so tests need not sleep
         self._data: Dict[str, "tuple[str, float]"] = {}
         self._lock = threading.Lock()
         # Expired conversations go even when nobody writes: a sweep at least once a minute.
@@ -136,14 +138,14 @@ class _MemoryBackend:
             item = self._data.get(key)
             if item is None:
                 return None
-            if time.monotonic() - item[1] >= self.idle:
+            if self._clock() - item[1] >= self.idle:
                 del self._data[key]
                 return None
             return item[0]
 
     def set(self, key: str, value: str) -> None:
         with self._lock:
-            self._data[key] = (value, time.monotonic())
+            self._data[key] = (value, self._clock())
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -155,7 +157,7 @@ class _MemoryBackend:
             return list(self._data)
 
     def sweep(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             for k in [k for k, (_, t) in self._data.items() if now - t >= self.idle]:
                 del self._data[k]
@@ -189,16 +191,17 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         self,
         domain: Optional[Domain] = None,
         event_broker: Optional[EventBroker] = None,
-        idle_expiry_seconds: float = 1800,
+        idle_expiry_seconds: Optional[float] = None,
         redis_url: Optional[str] = None,
         key_prefix: str = "safereport",
         themes: bool = True,
+        clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
-        idle = float(os.environ.get("SAFE_REPORT_IDLE_SECONDS") or idle_expiry_seconds)
-        redis_url = redis_url or os.environ.get("SAFE_REPORT_REDIS_URL")
-        self.backend = _RedisBackend(redis_url, idle, key_prefix) if redis_url else _MemoryBackend(idle)
+        idle = float(idle_expiry_seconds or settings().idle_seconds)
+        redis_url = redis_url or settings().redis_url
+        self.backend = _RedisBackend(redis_url, idle, key_prefix) if redis_url else _MemoryBackend(idle, clock)
         self._sanitiser: Optional[EventSanitiser] = None
         self.themes = _theme_recorder() if themes else None
         self._last_sweep = time.monotonic()

@@ -1,80 +1,42 @@
-"""Shared fixtures: the model is trained once per run (by `make test`, or here if missing) and
-one Rasa stack (Rasa + action server, our real channels and tracker store) serves all tests
-that only need a running bot. Tests that need special settings start their own stack."""
+"""Fixtures, and the two test lanes.
+
+The model is trained once per run (by `make test`, or here if missing) and one Rasa stack (Rasa +
+action server, our real channels and tracker store) serves all tests that only need a running
+bot. Tests that need special settings start their own stack. Shared helpers live in support.py.
+
+Lanes: a test that uses a server fixture (or is marked `stack` by its module) is in the `stack`
+lane; every other test is in the `unit` lane, which `make test-fast` runs on its own (no server,
+no trained model, under a minute).
+"""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+from support import ROOT, start_running_stack
+from bot.paths import MODEL_FILE
+
 os.environ.setdefault("SAFE_REPORT_ACTIONS_URL", "http://localhost:5055/webhook")
 
-from bot.paths import MODEL_FILE  # noqa: E402
+# Fixtures that start a server or need the trained model: their tests are stack tests.
+STACK_FIXTURES = {"trained_model", "rasa_stack", "redis_server"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_port_pair() -> int:
-    """A port p such that p and p+1 are both free (for two Rasa instances)."""
-    for _ in range(50):
-        p = free_port()
-        try:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", p + 1))
-            return p
-        except OSError:
-            continue
-    raise RuntimeError("no free port pair")
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("stack") is None and STACK_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.stack)
+        if item.get_closest_marker("stack") is None:
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> Path:
+def trained_model():
     if not MODEL_FILE.exists():
         subprocess.run(["make", "train"], cwd=ROOT, check=True)
     return MODEL_FILE
-
-
-class RunningStack:
-    def __init__(self, stack, url: str, log_file: Path, actions_port: int):
-        self.stack, self.url, self.log_file, self.actions_port = stack, url, log_file, actions_port
-
-    def webchat(self, sender: str, message, client=None, **kwargs):
-        import httpx
-
-        c = client or httpx
-        return c.post(f"{self.url}/webhooks/webchat/webhook", json={"sender": sender, "message": message},
-                      timeout=60, **kwargs)
-
-    def say(self, sender: str, message: str) -> str:
-        """POST a message and return all the answer texts joined (asserts HTTP 200)."""
-        r = self.webchat(sender, message)
-        assert r.status_code == 200, r.status_code
-        return "\n".join(m.get("text", "") for m in r.json())
-
-    def stop(self) -> None:
-        self.stack.stop()
-
-
-def start_running_stack(tmp_dir: Path, env=None, scaled=False, rasa_args=None, actions_args=None) -> RunningStack:
-    from bot.launcher import start_stack
-
-    port = free_port_pair() if scaled else free_port()
-    actions_port = free_port()
-    log_file = tmp_dir / "stack.log"
-    stack, _ = start_stack(port=port, actions_port=actions_port, env=env or {}, log_file=str(log_file),
-                           scaled=scaled, rasa_args=rasa_args, actions_args=actions_args)
-    return RunningStack(stack, f"http://127.0.0.1:{port}", log_file, actions_port)
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +59,7 @@ def redis_server():
     import redis
 
     from bot.scaled import start_redis
+    from support import free_port
 
     proc, url = start_redis(free_port())
     yield url, redis.Redis.from_url(url)

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import ROOT
+from support import ROOT
 
 NOT_A_TOPIC = {"forget_me", "nlu_fallback", "other_language", "inform_nation"}
 

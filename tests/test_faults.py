@@ -17,7 +17,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
-from typing import Iterator, List
+from typing import Iterator
 
 import httpx
 import pytest
@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 from bot.paths import ROOT
 from bot.safety import response_text
 from bot.scaled import start_redis
-from conftest import free_port, start_running_stack
+from support import free_port, start_running_stack
 
 TOKEN = "test-auth-token-not-secret"
 PUBLIC_URL = "https://safe-report.example.org"

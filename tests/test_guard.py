@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot import guard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,12 +42,14 @@ def _run_bot_rasa(args, tmp_path, extra_env=None):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.stack  # starts Rasa's command line in a process
 def test_rasa_run_with_enable_api_refuses_to_start(tmp_path):
     result = _run_bot_rasa(["run", "--enable-api", "--port", "1"], tmp_path)
     assert result.returncode != 0
     assert "refuses to start" in result.stderr
 
 
+@pytest.mark.stack  # starts Rasa's command line in a process
 def test_rasa_run_with_rest_channel_refuses_to_start(tmp_path):
     creds = tmp_path / "creds.yml"
     creds.write_text("rest: {}\n")
@@ -54,6 +58,7 @@ def test_rasa_run_with_rest_channel_refuses_to_start(tmp_path):
     assert "bypasses redaction" in result.stderr
 
 
+@pytest.mark.stack  # starts Rasa's command line in a process
 def test_rasa_commands_write_no_telemetry_file_under_home(tmp_path):
     result = _run_bot_rasa(["data", "validate", "--fail-on-warnings"], tmp_path)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -74,9 +74,9 @@ def test_warnings_are_logged_scrubbed_but_deprecation_notices_are_dropped(captur
         # process that starts Rasa does (catch_warnings puts pytest's hook back on exit).
         logging.captureWarnings(False)
         log_privacy.install()
-        warnings.warn("old API, call 07700 900123", DeprecationWarning)
-        warnings.warn("will change", FutureWarning)
-        warnings.warn("a real problem for 07700 900123", UserWarning)
+        warnings.warn("old API, call 07700 900123", DeprecationWarning, stacklevel=1)
+        warnings.warn("will change", FutureWarning, stacklevel=1)
+        warnings.warn("a real problem for 07700 900123", UserWarning, stacklevel=1)
     out = captured.getvalue()
     assert "old API" not in out and "will change" not in out
     assert "a real problem" in out and "07700 900123" not in out

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from conftest import ROOT, start_running_stack
+from support import ROOT, start_running_stack
 
 TOKEN = "canary-test-token"
 PUBLIC = "https://safe-report.example.org"

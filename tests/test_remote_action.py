@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot import remote_action
+from bot.patches import remote_action
 
 remote_action.install()
 

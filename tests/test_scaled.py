@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port, start_running_stack
+from support import free_port, start_running_stack
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """The redacting, expiring tracker store with real Rasa trackers and our real domain."""
 import asyncio
 import json
-import time
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -19,8 +18,9 @@ def domain():
     return Domain.load(str(DOMAIN_FILE))
 
 
-def store(domain, idle=1800):
-    return RedactingTrackerStore(domain=domain, idle_expiry_seconds=idle, themes=False)
+def store(domain, idle=1800, clock=None):
+    extra = {"clock": clock} if clock else {}
+    return RedactingTrackerStore(domain=domain, idle_expiry_seconds=idle, themes=False, **extra)
 
 
 def tracker_with(domain, sender, text, intent="domestic_abuse", slot_value=None):
@@ -73,10 +73,12 @@ def test_our_own_bot_texts_are_kept_verbatim(domain):
 
 
 def test_idle_conversations_expire(domain):
-    s = store(domain, idle=0.5)
+    now = [1000.0]
+    s = store(domain, idle=30, clock=lambda: now[0])
     run(s.save(tracker_with(domain, "webchat-exp", "hello")))
+    now[0] += 29
     assert run(s.retrieve("webchat-exp")) is not None
-    time.sleep(0.7)
+    now[0] += 2  # 31 s after the save: the retrieve above did not refresh it, only a save does
     assert run(s.retrieve("webchat-exp")) is None
     assert "webchat-exp" not in list(run(s.keys()))
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -22,11 +21,10 @@ from bot import safety
 from bot.log_privacy import register_sensitive, sensitive
 from bot.privacy import memo
 from bot.privacy.pseudonyms import default_pseudonymizer
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = int(os.environ.get("SAFE_REPORT_MAX_MESSAGE_CHARS", "2000"))
-FORGET_INTENT = "/forget_me"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -54,9 +52,13 @@ class SafeInputChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        from bot.guard import check_runtime
+        # Rasa creates its channels in every process that serves people, however it was started
+        # (`python -m bot rasa run` or a plain `rasa run`): apply every protection here too.
+        from bot import guard, log_privacy, patches
 
-        check_runtime()
+        log_privacy.install()
+        guard.check_runtime()
+        patches.install()
         return cls(**(credentials or {}))
 
     async def answer(self, raw_text: Any, raw_sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
@@ -65,7 +67,7 @@ class SafeInputChannel(InputChannel):
             if not isinstance(raw_text, str) or not raw_text.strip():
                 return fixed("utter_empty")
             danger = safety.is_danger(raw_text)
-            if len(raw_text) > MAX_MESSAGE_CHARS:
+            if len(raw_text) > settings().max_message_chars:
                 return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
 
             first, sender, text = True, None, None
@@ -75,7 +77,7 @@ class SafeInputChannel(InputChannel):
                 sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
                 register_sensitive([sender])
                 if safety.is_forget_command(raw_text):
-                    text = FORGET_INTENT
+                    text = "/" + safety.FORGET_INTENT
                 else:
                     # A leading "/" would make Rasa skip the NLU and read an intent and slot
                     # values straight from the text: people type text, not commands.
@@ -92,7 +94,7 @@ class SafeInputChannel(InputChannel):
                 messages = fixed("utter_error")
             if danger and not safety.contains_emergency_numbers(messages):
                 messages = safety.danger_messages() + messages
-            if text == FORGET_INTENT and sender:
+            if text == "/" + safety.FORGET_INTENT and sender:
                 try:
                     self.pseudonymizer.forget(sender)
                 except Exception as exc:

@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 import re
 import threading
 import time
@@ -37,6 +36,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot import safety
 from bot.channels.base import OnNewMessage, SafeInputChannel, fixed
 from bot.log_privacy import sensitive
+from bot.settings import settings as app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -240,16 +240,17 @@ class TwilioSMSInput(SafeInputChannel):
                 "TWILIO_AUTH_TOKEN and the public base URL in SAFE_REPORT_PUBLIC_URL."
             )
         super().__init__()
-        token = os.environ.get("TWILIO_AUTH_TOKEN") or ""
+        config = app_settings()
+        token = config.twilio_auth_token
         self._token = token
-        self.signatures = SignatureCheck(token, os.environ.get("SAFE_REPORT_PUBLIC_URL"))
+        self.signatures = SignatureCheck(token, config.public_url)
         if not self.signatures.ready:
             logger.error("SMS channel: %s. Every request to /webhooks/twilio/webhook will be refused "
                          "(403) until it is configured; see docs/sms.md.", " and ".join(self.signatures.problems))
         self.replays = ReplayGuard(
             token,
-            ttl_seconds=float(os.environ.get("SAFE_REPORT_SMS_REPLAY_TTL_SECONDS", REPLAY_TTL_SECONDS)),
-            redis_url=os.environ.get("SAFE_REPORT_REDIS_URL") or None,
+            ttl_seconds=config.sms_replay_ttl_seconds,
+            redis_url=config.redis_url,
         )
 
     def decorate(self, messages: List[Dict[str, Any]], first: bool) -> List[Dict[str, Any]]:

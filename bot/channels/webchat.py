@@ -21,6 +21,7 @@ from bot import safety
 from bot.channels.base import OnNewMessage, SafeInputChannel, fixed
 from bot.channels.rate_limit import RateLimiter
 from bot.paths import WEB_DIR
+from bot.settings import settings
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_SENDER_CHARS = 128
@@ -60,10 +61,9 @@ class WebChatInput(SafeInputChannel):
     def __init__(self, per_conversation_per_minute: int = 0, per_address_per_minute: int = 0) -> None:
         super().__init__()
         # Generous per address: many women in one refuge share one address.
-        self.per_conversation = RateLimiter(
-            int(per_conversation_per_minute or os.environ.get("SAFE_REPORT_RATE_PER_CONVERSATION", 20)), 60)
-        self.per_address = RateLimiter(
-            int(per_address_per_minute or os.environ.get("SAFE_REPORT_RATE_PER_ADDRESS", 600)), 60)
+        config = settings()
+        self.per_conversation = RateLimiter(int(per_conversation_per_minute or config.rate_per_conversation), 60)
+        self.per_address = RateLimiter(int(per_address_per_minute or config.rate_per_address), 60)
 
     def _address_key(self, request: Request) -> str:
         # Only a hash of the address, and only in memory, to count requests.

@@ -1,5 +1,5 @@
 """Two changes to how Rasa runs a custom action on the action server (rasa.core.actions.action.
-RemoteAction), installed by bot.wrapped before Rasa starts.
+RemoteAction), installed by bot.patches.install() before Rasa answers anyone.
 
 1. A failed action answers with utter_error. Rasa logs the failure and carries on, so the person
    would get a silently cut answer; utter_error gives 999, the Silent Solution and a helpline.
@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from typing import Any, Dict
+
+from bot.patches.versions import require
 
 _PATCHED = False
 
@@ -33,6 +35,7 @@ def install() -> None:
     global _PATCHED
     if _PATCHED:
         return
+    require("rasa", "remote_action")
     from jsonschema import ValidationError
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
     from rasa.shared.core.events import BotUttered
@@ -62,3 +65,7 @@ def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
     _reply_validator()  # compile at start-up, not on the first person's message
     _PATCHED = True
+
+
+def installed() -> bool:
+    return _PATCHED

@@ -15,6 +15,8 @@ from __future__ import annotations
 import socket
 from typing import Any, Callable, Dict
 
+from bot.patches.versions import require
+
 _PATCHED = False
 
 
@@ -46,6 +48,7 @@ def install() -> None:
     global _PATCHED
     if _PATCHED or not hasattr(socket, "SO_REUSEPORT"):
         return
+    require("sanic", "sanic_workers")
     import sanic.app
     import sanic.server.runners as runners
 
@@ -68,3 +71,7 @@ def install() -> None:
     sanic.app.serve_multiple = serve_multiple
     runners.serve = serve
     _PATCHED = True
+
+
+def installed() -> bool:
+    return _PATCHED
