@@ -2,7 +2,7 @@
 
 `make run` (bot.launcher) starts the action server and Rasa (and, for `make run-scaled`, a second
 Rasa and Redis) under a Supervisor. When one of them exits, only that one is started again; the
-others keep serving. Rasa answers with the action server down (bot.remote_action gives the error
+others keep serving. Rasa answers with the action server down (bot.patches.remote_action gives the error
 answer with 999; the channels' danger check gives 999 and the Silent Solution), so a person is
 never left with "connection refused" because a helper process died.
 

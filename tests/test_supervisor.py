@@ -32,7 +32,7 @@ import yaml
 from bot.paths import ROOT
 from bot.safety import response_text
 from bot.supervisor import Backoff, Supervisor, describe_exit
-from conftest import free_port
+from support import free_port
 from test_faults import PUBLIC_URL, SERVICES, TOKEN, assert_emergency, assert_safe_error, sms, webchat
 
 UNITS = ROOT / "deploy" / "systemd"
