@@ -282,16 +282,33 @@ def test_the_redis_unit_runs_redis_with_persistence_off(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.unit
-def test_systemd_analyze_verify_accepts_the_units(tmp_path):
+def units_here(tmp_path: Path) -> List[str]:
+    """The units with /opt/safe-report pointing at this checkout (verify checks that ExecStart's
+    program exists); the template as one instance."""
     if not shutil.which("systemd-analyze"):
         pytest.skip("systemd-analyze is not installed (Debian: apt-get install -y systemd)")
-    for unit in UNITS.iterdir():  # verify checks that ExecStart's program exists: point it here
+    for unit in UNITS.iterdir():
         (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/safe-report", str(ROOT)))
-    names = [p.name for p in UNITS.iterdir() if not p.name.endswith("@.service")] + ["safe-report-rasa@5005.service"]
+    return [p.name for p in UNITS.iterdir() if not p.name.endswith("@.service")] + ["safe-report-rasa@5005.service"]
+
+
+@pytest.mark.unit
+def test_systemd_analyze_verify_accepts_the_units(tmp_path):
+    names = units_here(tmp_path)
     result = subprocess.run(["systemd-analyze", "verify", "--man=no", *names], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "" and result.stderr.strip() == "", result
+
+
+@pytest.mark.unit
+def test_systemd_rates_every_service_well_sandboxed(tmp_path):
+    for name in units_here(tmp_path):
+        if not name.endswith(".service"):
+            continue
+        result = subprocess.run(["systemd-analyze", "security", "--offline=yes", "--no-pager", name], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        score = re.search(r"Overall exposure level for \S+: ([\d.]+)", result.stdout)
+        assert score and float(score.group(1)) <= 2.0, (name, result.stdout[-300:], result.stderr[-300:])
 
 
 # --- The Twilio fallback reply -------------------------------------------------------------------
