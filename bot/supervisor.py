@@ -146,12 +146,21 @@ class Supervisor:
                 continue
             if child.restart_at is not None:
                 if now >= child.restart_at:
-                    child.restart_at = None
-                    child.restarts += 1
-                    self._spawn(child)
-                    logger.warning("%s started again (restart %d)", child.name, child.restarts)
+                    self._restart(child, now)
             elif child.proc.poll() is not None:
                 self._exited(child, now)
+
+    def _restart(self, child: Child, now: float) -> None:
+        child.restart_at = None
+        try:
+            self._spawn(child)
+        except OSError as exc:  # the program vanished, say: keep trying, never take the others down
+            delay = child.backoff.next_delay(now)
+            child.restart_at = now + delay
+            logger.error("%s could not be started (%s); trying again in %g s", child.name, type(exc).__name__, delay)
+            return
+        child.restarts += 1
+        logger.warning("%s started again (restart %d)", child.name, child.restarts)
 
     def _exited(self, child: Child, now: float) -> None:
         # Whatever the dead process left in its group (Sanic workers, say) would hold the port.

@@ -140,6 +140,24 @@ def test_a_crashed_process_is_restarted_after_the_backoff_delay(caplog):
 
 
 @pytest.mark.unit
+def test_a_process_that_cannot_be_started_again_is_retried_and_nothing_else_stops(caplog, tmp_path):
+    clock = FakeClock()
+    sup = Supervisor(restart=True, clock=clock)
+    caplog.set_level(logging.INFO, logger="bot.supervisor")
+    program = tmp_path / "server"
+    program.write_text("#!/bin/sh\nexit 2\n")
+    program.chmod(0o755)
+    sup.add("server", [str(program)]).wait()
+    sup.poll()
+    program.unlink()  # gone before the restart
+    clock.now += 1
+    sup.poll()
+    assert "server could not be started (FileNotFoundError); trying again in 2 s" in caplog.text
+    assert sup.child("server").restart_at == clock.now + 2
+    sup.stop()
+
+
+@pytest.mark.unit
 def test_without_restart_an_exit_is_logged_once_and_left(caplog):
     sup = Supervisor(restart=False, clock=FakeClock())
     caplog.set_level(logging.INFO, logger="bot.supervisor")
