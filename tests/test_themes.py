@@ -382,7 +382,8 @@ async def _datasette_pages(exported: Path) -> dict[str, str]:
         assert response.status_code == 200, path
         pages["datasette " + path] = response.text
     for path in ["/themes/theme_counts", "/themes/themes_by_week?since_week=&until_week=",
-                 "/themes/outcomes_by_theme?since_week=&until_week=", f"/themes/theme_counts/{W1},all,domestic_abuse,theme_raised",
+                 "/themes/outcomes_by_theme?since_week=&until_week=",
+                 f"/themes/theme_counts/{W1},all,domestic_abuse,theme_raised",
                  "/themes/language_counts", "/themes/languages_by_week?since_week=&until_week="]:
         response = await ds.client.get(path)
         assert response.status_code == 200, path
@@ -570,7 +571,7 @@ def test_language_list_comes_from_data_languages_yml_when_present(tmp_path):
     assert set(load_languages(tmp_path / "missing.yml")) == set(FALLBACK_LANGUAGES) | {OTHER_LANGUAGE}
     listed = tmp_path / "languages.yml"
     listed.write_text("languages:\n  - {code: en, english: English}\n  - {code: ur-Latn, english: Roman Urdu}\n")
-    assert {c: l.title for c, l in load_languages(listed).items()} == {
+    assert {code: label.title for code, label in load_languages(listed).items()} == {
         "en": "English", "ur-Latn": "Roman Urdu", OTHER_LANGUAGE: "Another language (not supported)"}
     listed.write_text("languages:\n  - {code: \"en'); DROP TABLE x; --\", english: English}\n")
     with pytest.raises(ValueError):
@@ -623,5 +624,8 @@ def test_how_counts_are_split_over_databases_never_shows(tmp_path):
             store.add_counts(path, themes_part, VOCAB, languages_part)
         views.append(_views(paths, tmp_path / f"set{n}" / "out"))
     single = _views(_raw_db(tmp_path / "single.db", HIDDEN_A), tmp_path / "single-out")
+    note = re.compile(r"(<br>)?Counts of 3 databases \(one per machine\), added up before anything was hidden\.\n?")
+    assert note.search(views[0]["text"]) and note.search(views[0]["html"])  # the report says it added up three
     for name in single:
-        assert views[0][name] == views[1][name] == views[2][name] == single[name], name
+        assert views[0][name] == views[1][name] == views[2][name], name
+        assert note.sub("", views[0][name]) == single[name], name

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 from . import store
@@ -41,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[common], help="write the k-suppressed copy for Datasette")
     e.add_argument("path", type=Path)
     s = sub.add_parser("serve", parents=[common], help="export, then serve it read-only with Datasette")
-    s.add_argument("--export-path", type=Path, default=None, help="where to write the export (default var/themes-export.db)")
+    s.add_argument("--export-path", type=Path, default=None,
+                   help="where to write the export (default: export/themes.db beside the first --db)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8001)
     d = sub.add_parser("demo", help="fill a NEW database with synthetic counts (demonstration only)")

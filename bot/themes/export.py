@@ -32,9 +32,9 @@ DATASETTE_SETTINGS = {
 
 def _label_table(name: str, labels) -> str:
     return (f"CREATE TABLE {name}s (\n"
-            f"  {name} TEXT PRIMARY KEY CHECK ({name} IN {in_list_sql([l.slug for l in labels])}),\n"
-            f"  title TEXT NOT NULL CHECK (title IN {in_list_sql([l.title for l in labels])}),\n"
-            f"  description TEXT NOT NULL CHECK (description IN {in_list_sql([l.description for l in labels])})\n"
+            f"  {name} TEXT PRIMARY KEY CHECK ({name} IN {in_list_sql([label.slug for label in labels])}),\n"
+            f"  title TEXT NOT NULL CHECK (title IN {in_list_sql([label.title for label in labels])}),\n"
+            f"  description TEXT NOT NULL CHECK (description IN {in_list_sql([label.description for label in labels])})\n"
             f") STRICT, WITHOUT ROWID")
 
 
@@ -104,7 +104,7 @@ def _insert_published(db, raw: store.Counts, k: int, span: list[str], vocab: Voc
     """The label tables and the published cells only: no raw figure is ever written here."""
     for table, labels in (("themes", vocab.themes), ("outcomes", vocab.outcomes), ("languages", vocab.languages)):
         db.conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",
-                            [(l.slug, l.title, l.description) for l in labels.values()])
+                            [(label.slug, label.title, label.description) for label in labels.values()])
     db["theme_counts"].insert_all(
         ({"iso_week": c.iso_week, "channel_kind": c.channel_kind, "theme": c.theme, "outcome": c.outcome,
           "conversations": c.value if c.status == SHOWN else None, "shown_as": c.text(k)}

@@ -16,7 +16,7 @@ from . import store
 from .publish import (ALL_CHANNELS, SHOWN, Cell, LanguageCell, Total, fewer_text, language_totals,
                       publish_cells, publish_language_cells, totals_over_weeks)
 from .vocabulary import THEME_RAISED, Vocabulary
-from .weeks import iso_week, last_complete_week, week_monday, weeks_between
+from .weeks import last_complete_week, week_monday, weeks_between
 
 PALETTE = ["#1b6ca8", "#d1495b", "#2e933c", "#8d5a97", "#e0a100", "#00798c", "#a05c34",
            "#5c6b73", "#c2185b", "#3d5a80", "#6a994e", "#bc4749"]
@@ -87,6 +87,8 @@ def build_report(db_paths: Path | str | list[Path], since: date, until: date | N
         raise ValueError(f"no complete week in that range yet (the latest complete week is {last_week})")
     weeks = weeks_between(first, last)
     raw = store.read_all(db_paths)
+    if isinstance(db_paths, (list, tuple)) and len(db_paths) > 1:
+        notes.append(f"Counts of {len(db_paths)} databases (one per machine), added up before anything was hidden.")
     return Report(k=k, weeks=weeks, cells=publish_cells(raw.themes, k, weeks, vocab), vocab=vocab, notes=notes,
                   language_cells=publish_language_cells(raw.languages, k, weeks, vocab))
 
@@ -267,7 +269,8 @@ h1{font-size:1.5rem;margin-bottom:4px}h2{font-size:1.15rem;margin-top:32px}
 .key{display:inline-flex;align-items:center;gap:6px}.swatch{width:14px;height:4px;display:inline-block}
 .grid3{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}
 .card{border:1px solid #e3e3e3;border-radius:6px;padding:8px 10px}.card h3{font-size:.9rem;margin:0 0 4px}
-table{border-collapse:collapse;font-size:13px;margin-top:8px}th,td{border-bottom:1px solid #e6e6e6;padding:4px 8px;text-align:right}
+table{border-collapse:collapse;font-size:13px;margin-top:8px}
+th,td{border-bottom:1px solid #e6e6e6;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}td.hidden{color:#777;font-style:italic}td.sub{padding-left:24px}
 tr.theme td{font-weight:600;background:#fafafa}
 @media print{.grid3{grid-template-columns:repeat(2,1fr)}}
@@ -336,8 +339,8 @@ def _html_themes(report: Report) -> list[str]:
 
 def _html_outcomes(report: Report, themes: list[str]) -> list[str]:
     v, k = report.vocab, report.k
-    body = [f'<h2>What the assistant gave, by theme</h2><p class="lede">Over the whole period, all channels. '
-            f'A conversation counts once for each thing it was given, under each theme it had raised by then.</p>'
+    body = ['<h2>What the assistant gave, by theme</h2><p class="lede">Over the whole period, all channels. '
+            'A conversation counts once for each thing it was given, under each theme it had raised by then.</p>'
             '<table><thead><tr><th>Theme / outcome</th><th>Conversations</th></tr></thead><tbody>']
     for t in themes:
         for o in v.outcomes:
