@@ -29,7 +29,7 @@ def snapshot(db):
         assert time.monotonic() < deadline, "the theme recorder did not flush"
         time.sleep(0.1)
     out = Counter()
-    for (week, channel, theme, outcome), n in read_counts(db).items():
+    for (_week, channel, theme, outcome), n in read_counts(db).items():
         if channel == "webchat":
             out[(theme, outcome)] += n
     return out

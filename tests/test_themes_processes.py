@@ -15,12 +15,16 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from bot.themes import store
 from bot.themes.vocabulary import THEME_RAISED, load_vocabulary
 from bot.themes.weeks import iso_week
 
 REPO = Path(__file__).resolve().parents[1]
 VOCAB = load_vocabulary()
+
+pytestmark = pytest.mark.stack  # starts writer processes and kills them
 
 
 def _subprocess_env() -> dict:

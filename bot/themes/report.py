@@ -198,7 +198,7 @@ def _line_chart(report: Report, themes: list[str]) -> str:
         colour = PALETTE[idx % len(PALETTE)]
         title = _esc(report.vocab.themes[theme].title)
         points = []
-        for i, week in enumerate(report.weeks):
+        for week in report.weeks:
             c = report.cell(week, theme)
             points.append(("shown", 0) if c is None else (("shown", c.value) if c.status == SHOWN else ("hidden", None)))
         segment: list[str] = []
