@@ -29,7 +29,7 @@ def main(argv=None) -> int:
 
         return actions_main(rest)
     if command == "themes":
-        from bot.themes_cli import main as themes_main
+        from bot.themes.cli import main as themes_main
 
         return themes_main(rest)
     print(__doc__)

@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 from bot.privacy import memo
@@ -232,14 +232,15 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         dialogue = await asyncio.to_thread(self.sanitised_dialogue, tracker)
         events = dialogue["events"]
         key = tracker.sender_id
+        languages = _user_languages(tracker)
         if _is_erased(events):
             # Count the erased conversation once, not again on the later saves of the same turn.
             if key not in self._erased:
-                await asyncio.to_thread(self._count_themes, key, dialogue)
+                await asyncio.to_thread(self._count_themes, key, dialogue, languages)
             self._erased[key] = time.monotonic()
             await self.delete(key)
             return
-        await asyncio.to_thread(self._count_themes, key, dialogue)
+        await asyncio.to_thread(self._count_themes, key, dialogue, languages)
         await asyncio.to_thread(self.backend.set, key, json.dumps(dialogue))
         self._maybe_sweep()
 
@@ -266,13 +267,14 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         """Remove a conversation now (erasure)."""
         await asyncio.to_thread(self.backend.delete, sender_id)
 
-    def _count_themes(self, key: str, dialogue: Dict[str, Any]) -> None:
-        """Count each (theme, outcome) once per conversation, even when several Rasa instances
-        share the conversation: what was counted travels with the (expiring) tracker itself."""
+    def _count_themes(self, key: str, dialogue: Dict[str, Any], languages: List[Any]) -> None:
+        """Count each (theme, outcome) and the language once per conversation, even when several
+        Rasa instances share the conversation: what was counted travels with the (expiring)
+        tracker itself."""
         if self.themes is None:
             return
         try:
-            events = dialogue["events"]
+            events = _with_languages(dialogue["events"], languages)
             stored = self.backend.get(key)
             previous = json.loads(stored).get(THEMES_FIELD) if stored else None
             channel = next((e.get("input_channel") for e in reversed(events) if e.get("event") == "user"), None)
@@ -290,11 +292,32 @@ class RedactingTrackerStore(TrackerStore, SerializedTrackerAsText):
         self._erased = {k: t for k, t in self._erased.items() if now - t < 120}
 
 
+def _user_languages(tracker: DialogueStateTracker) -> List[Any]:
+    """The language each user message arrived with (UserMessage.metadata["language"], set by the
+    channel's detector), in order. Only for counting: the stored events keep no metadata."""
+    return [e.metadata.get("language") if isinstance(e.metadata, dict) else None
+            for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def _with_languages(events: List[Dict[str, Any]], languages: List[Any]) -> List[Dict[str, Any]]:
+    """Copies of the sanitised events for the theme counter, each user event carrying its
+    detected language again. These copies are never stored; the recorder validates the code."""
+    found = iter(languages)
+    out = []
+    for e in events:
+        if e.get("event") == "user":
+            language = next(found, None)
+            e = {**e, "metadata": {"language": language}} if language is not None else e
+        out.append(e)
+    return out
+
+
 def _theme_recorder():
     try:
+        from bot.settings import settings
         from bot.themes import ThemeRecorder
 
-        return ThemeRecorder(flush_interval_seconds=float(os.environ.get("SAFE_REPORT_THEMES_FLUSH_SECONDS", 900)))
+        return ThemeRecorder(flush_interval_seconds=settings().themes_flush_seconds)
     except Exception as exc:
         logger.error("Theme counts are off (%s)", type(exc).__name__)
         return None

@@ -1,18 +1,14 @@
-"""Anonymised theme counts (issue 5): counting, storage safety, k-anonymity in every view."""
+"""Anonymised theme and language counts: counting, storage safety, k-anonymity in every view,
+several databases (one per machine) summed before suppression. No server: the unit lane."""
 from __future__ import annotations
 
 import asyncio
 import fnmatch
 import logging
-import os
 import random
 import re
-import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
-import time
+import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -27,6 +23,8 @@ from bot.themes.report import build_report, render_html, render_text
 from bot.themes.vocabulary import THEME_RAISED, load_vocabulary
 from bot.themes.weeks import iso_week, last_complete_week, week_monday
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[1]
 VOCAB = load_vocabulary()
 # Two complete weeks well in the past, whatever day the tests run on.
@@ -36,10 +34,6 @@ W1, W2 = iso_week(W1_MONDAY), iso_week(W1_MONDAY + timedelta(days=7))
 
 def _clock(day: date):
     return lambda: datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
-
-
-def _subprocess_env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false"}
 
 
 # -- scripted conversations, as the tracker store sees them --------------------------------
@@ -56,11 +50,14 @@ class Conversation:
         for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
             self.tracker.update(event)
 
-    def turn(self, intent: str, *responses: str, confidence: float = 0.93) -> "Conversation":
+    def turn(self, intent: str, *responses: str, confidence: float = 0.93, language=None) -> "Conversation":
+        """One user message (with the detector's language in its metadata, if given) and the
+        bot's responses."""
         from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+        metadata = {"language": language} if language is not None else None
         self.tracker.update(UserUttered("[NAME] said something private", intent={"name": intent, "confidence": confidence},
-                                        input_channel=self.channel))
+                                        input_channel=self.channel, metadata=metadata))
         for name in responses:
             self.tracker.update(ActionExecuted(name))
             if name.startswith("utter_"):
@@ -161,76 +158,23 @@ def test_count_and_flush_never_raise_or_leak(tmp_path, caplog):
 
 def test_timer_flushes_in_batches(tmp_path):
     db = tmp_path / "themes.db"
-    rec = ThemeRecorder(db, flush_interval_seconds=0.2)
+    flushed = threading.Event()
+
+    class Recorder(ThemeRecorder):  # the real recorder; only tells the test when its timer wrote
+        def flush(self) -> bool:
+            had_pending = self.pending_total()
+            ok = super().flush()
+            if ok and had_pending:
+                flushed.set()
+            return ok
+
+    rec = Recorder(db, flush_interval_seconds=0.2)
     _save(rec, Conversation("k", "webchat").turn("trafficking", "utter_trafficking"))
-    deadline = time.monotonic() + 5
-    while rec.pending_total() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert flushed.wait(timeout=5), "the timer never flushed"
+    assert rec.pending_total() == 0 and db.exists()
     rec.close()
     assert store.read_counts(db)[(iso_week(datetime.now(timezone.utc).date()), "webchat",
                                   "trafficking_or_exploitation", THEME_RAISED)] == 1
-
-
-# -- several processes, crashes -------------------------------------------------------------
-WRITER = textwrap.dedent("""
-    import sys
-    from bot.themes import ThemeRecorder
-    db, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    rec = ThemeRecorder(db, flush_interval_seconds=None)
-    events = lambda i: [{"event": "user", "timestamp": 1.0, "parse_data": {"intent": {"name": "spouse_visa", "confidence": 1.0}}},
-                        {"event": "action", "timestamp": 2.0, "name": "utter_legal_advice"}]
-    for i in range(n):
-        rec.count("twilio" if i % 3 else "webchat", events(i))
-        if i % 5 == 4:
-            assert rec.flush()
-    rec.close()
-""")
-
-
-def test_two_processes_writing_at_once_lose_nothing(tmp_path):
-    db, n = tmp_path / "themes.db", 400
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), tag, str(n)], env=_subprocess_env())
-             for tag in ("p1", "p2")]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    counts = store.read_counts(db)
-    week = iso_week(datetime.now(timezone.utc).date())
-    raised = sum(v for (w, ch, t, o), v in counts.items() if t == "visa_tied_to_partner" and o == THEME_RAISED)
-    advice = sum(v for (w, ch, t, o), v in counts.items() if o == "pointed_to_legal_advice")
-    assert raised == advice == 2 * n, counts
-    assert counts[(week, "webchat", "visa_tied_to_partner", THEME_RAISED)] == 2 * len(range(0, n, 3))
-
-
-KILLABLE_WRITER = textwrap.dedent("""
-    import sys
-    from bot.themes import store
-    from bot.themes.vocabulary import load_vocabulary
-    vocab = load_vocabulary()
-    keys = [(w, ch, t, "theme_raised") for w in ("2026-W01", "2026-W02") for ch in ("webchat", "twilio")
-            for t in sorted(vocab.themes)]
-    print("ready", flush=True)
-    while True:  # every batch adds 1 to every key: after any crash all counts must still be equal
-        store.add_counts(sys.argv[1], {k: 1 for k in keys}, vocab)
-""")
-
-
-def test_killed_writer_leaves_database_intact(tmp_path):
-    db = tmp_path / "themes.db"
-    rng = random.Random(5)
-    for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-c", KILLABLE_WRITER, str(db)], env=_subprocess_env(),
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.05, 0.4))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        proc.stdout.close()
-    conn = sqlite3.connect(db)  # a hot journal left by the kill is rolled back here
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    values = {v for (v,) in conn.execute("SELECT count FROM theme_counts")}
-    conn.close()
-    assert len(values) == 1 and values.pop() > 0, "a batch was applied partly"
-    store.add_counts(db, {}, VOCAB)  # after a normal commit no journal file is left to read
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["themes.db"]
 
 
 # -- schema: no column that could hold a message --------------------------------------------
@@ -265,9 +209,13 @@ def _assert_no_free_text(db_path: Path) -> None:
 
 def test_raw_database_schema_cannot_hold_text(tmp_path):
     db = tmp_path / "themes.db"
-    store.add_counts(db, {(W1, "webchat", "domestic_abuse", THEME_RAISED): 3}, VOCAB)
+    store.add_counts(db, {(W1, "webchat", "domestic_abuse", THEME_RAISED): 3}, VOCAB, {(W1, "ur-Latn"): 2})
     _assert_no_free_text(db)
     conn = sqlite3.connect(db)
+    for bad in [("2026-W60", "pl"), (W1, "klingon"), (W1, "EN"), (W1, "en'); DROP TABLE theme_counts; --"),
+                (W1, MESSAGE), (W1, "webchat"), (W1, "")]:  # only the fixed list of codes
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(store.LANGUAGE_UPSERT_SQL, (*bad, 1))
     for bad in [("2026-11-26", "webchat", "domestic_abuse", THEME_RAISED),  # a day, finer than a week
                 ("2026-W60", "webchat", "domestic_abuse", THEME_RAISED),
                 (W1, "sms:+447700900123", "domestic_abuse", THEME_RAISED),
@@ -305,6 +253,12 @@ def test_mapping_names_exist_in_the_domain():
 
 # -- k-anonymity in every view, including the subtraction attack ---------------------------
 def _raw_db(path: Path, hidden: dict) -> Path:
+    counts, languages = _raw_counts(hidden)
+    store.add_counts(path, counts, VOCAB, languages)
+    return path
+
+
+def _raw_counts(hidden: dict) -> tuple[dict, dict]:
     """Counts with small cells whose values (the `hidden` ones) no view may reveal."""
     fear, da, visa = "fear_of_data_sharing", "domestic_abuse", "visa_tied_to_partner"
     counts = {
@@ -317,15 +271,16 @@ def _raw_db(path: Path, hidden: dict) -> Path:
         (W2, "webchat", da, "gave_helplines"): 8,
         (W2, "twilio", visa, THEME_RAISED): hidden["w2_visa"],
     }
-    store.add_counts(path, counts, VOCAB)
-    return path
+    languages = {(W1, "en"): 20, (W1, "pl"): hidden["w1_pl"], (W2, "ar"): 5, (W2, "other"): 7,
+                 (W2, "ur-Latn"): hidden["w2_ur_latn"]}
+    return counts, languages
 
 
-HIDDEN_A = {"w1_fear": 3, "w2_fear_web": 10, "w1_da_helplines": 4, "w2_visa": 1}
-HIDDEN_B = {"w1_fear": 1, "w2_fear_web": 8, "w1_da_helplines": 2, "w2_visa": 4}
+HIDDEN_A = {"w1_fear": 3, "w2_fear_web": 10, "w1_da_helplines": 4, "w2_visa": 1, "w1_pl": 2, "w2_ur_latn": 4}
+HIDDEN_B = {"w1_fear": 1, "w2_fear_web": 8, "w1_da_helplines": 2, "w2_visa": 4, "w1_pl": 4, "w2_ur_latn": 1}
 
 
-def _views(raw: Path, out: Path) -> dict[str, str]:
+def _views(raw: Path | list[Path], out: Path) -> dict[str, str]:
     report = build_report(raw, W1_MONDAY, W1_MONDAY + timedelta(days=13), 5, VOCAB)
     exported = out / "themes.db"
     export(raw, exported, 5, VOCAB)
@@ -345,19 +300,27 @@ async def _datasette_pages(exported: Path) -> dict[str, str]:
              "/themes/export_info.json?_shape=array",
              "/themes/themes_by_week.json?_shape=array&since_week=&until_week=",
              "/themes/outcomes_by_theme.json?_shape=array&since_week=&until_week=",
-             f"/themes/outcomes_by_theme.json?_shape=array&since_week={W2}&until_week={W2}"]
+             f"/themes/outcomes_by_theme.json?_shape=array&since_week={W2}&until_week={W2}",
+             "/themes/language_counts.json?_shape=array&_size=max",
+             "/themes/language_counts.json?_shape=array&_size=max&_facet=language",
+             "/themes/languages.json?_shape=array",
+             "/themes/languages_by_week.json?_shape=array&since_week=&until_week="]
     for path in paths:
         response = await ds.client.get(path)
         assert response.status_code == 200, path
         pages["datasette " + path] = response.text
     for path in ["/themes/theme_counts", "/themes/themes_by_week?since_week=&until_week=",
-                 "/themes/outcomes_by_theme?since_week=&until_week=", f"/themes/theme_counts/{W1},all,domestic_abuse,theme_raised"]:
+                 "/themes/outcomes_by_theme?since_week=&until_week=",
+                 f"/themes/theme_counts/{W1},all,domestic_abuse,theme_raised",
+                 "/themes/language_counts", "/themes/languages_by_week?since_week=&until_week="]:
         response = await ds.client.get(path)
         assert response.status_code == 200, path
         # Pages show query timings; everything else must match between the two databases.
         pages["datasette " + path] = re.sub(r"[\d.]+ ?ms", "", response.text)
     for forbidden in ["/themes.json?sql=select+*+from+theme_counts", "/themes?sql=select+1", "/themes.db",
-                      "/themes/theme_counts.json?_where=conversations<5"]:
+                      "/themes/theme_counts.json?_where=conversations<5",
+                      "/themes/language_counts.json?_where=conversations<5",
+                      "/themes.json?sql=select+*+from+language_counts+join+theme_counts"]:
         response = await ds.client.get(forbidden)
         assert response.status_code in (400, 403), forbidden
     return pages
@@ -387,6 +350,14 @@ def test_suppression_holds_in_every_view_and_against_subtraction(tmp_path):
     assert shown[(W2, "twilio", "fear_of_data_sharing", THEME_RAISED)].startswith("withheld")
     assert shown[(W1, "webchat", "domestic_abuse", THEME_RAISED)] == "6"
     assert all(r["conversations"] is None or r["conversations"] >= 5 for r in rows)
+    rows = json.loads(views_a["datasette /themes/language_counts.json?_shape=array&_size=max"])
+    assert {(r["iso_week"], r["language"]): r["shown_as"] for r in rows} == {
+        (W1, "en"): "20", (W1, "pl"): "fewer than 5", (W2, "ar"): "5", (W2, "other"): "7",
+        (W2, "ur-Latn"): "fewer than 5"}
+    polish = next(line for line in text.splitlines() if line.startswith("Polish"))
+    assert polish.endswith("fewer than 5  fewer than 5 in each of 1 week") or polish.split("  ")[-1].strip() == \
+        "fewer than 5 in each of 1 week", polish
+    assert "Arabic" in text and "Polish" in html and "Urdu in Latin letters" in html
 
 
 def test_export_schema_cannot_hold_text_or_small_counts(tmp_path):
@@ -415,7 +386,7 @@ def test_unfinished_weeks_are_never_published(tmp_path):
 
 
 def test_report_widens_to_whole_weeks_and_cli_writes_html(tmp_path, capsys):
-    from bot.themes_cli import main
+    from bot.themes.cli import main
 
     raw = _raw_db(tmp_path / "raw.db", HIDDEN_A)
     midweek = W1_MONDAY + timedelta(days=3)
@@ -431,3 +402,158 @@ def test_totals_add_only_shown_cells():
     raw = {(W1, "webchat", "hate_crime", THEME_RAISED): 4, (W2, "webchat", "hate_crime", THEME_RAISED): 30}
     totals = totals_over_weeks(publish_cells(raw, 5, [W1, W2], VOCAB))
     assert totals[("hate_crime", THEME_RAISED)].text(5) == "at least 30; 1 week fewer than 5"
+
+
+# -- languages: their own table, (week, language) only ---------------------------------------
+def test_language_counts_once_per_conversation_under_its_first_language(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    db = tmp_path / "themes.db"
+    rec = ThemeRecorder(db, flush_interval_seconds=None, clock=_clock(W1_MONDAY + timedelta(days=1)))
+    a = Conversation("pseudo-a", "webchat").turn("greet", "utter_greet")  # no language yet: nothing, never a guess
+    _save(rec, a)
+    assert rec.pending_total() == 0
+    a.turn("police_share_data", "utter_police_share_data", language="pl")
+    a.turn("greet", language="en")  # the conversation's language is its first one
+    _save(rec, a)
+    _save(rec, a)  # saved again: nothing new
+    assert rec.pending_total() == 3  # pl, and the theme with its outcome
+    a.restart().turn("greet", language="en")  # a new session is a new conversation
+    _save(rec, a)
+    b = Conversation("pseudo-b", "twilio").turn("greet", language="klingon").turn("greet", language=["pl"])
+    _save(rec, b.turn("greet", language="ar"))  # codes not on the list are skipped, never stored
+    for junk in ("EN", "en-GB", "", "<script>", "pl; DROP TABLE", 7):
+        _save(rec, Conversation("pseudo-c", "webchat").turn("greet", language=junk))
+    _save(rec, Conversation("pseudo-d", "carrier-pigeon").turn("greet", language="bn"))  # not our channel
+    _save(rec, Conversation("pseudo-e", "twilio").turn("greet", language="other"))
+    _save(rec, Conversation("pseudo-f", "webchat").turn("greet", language="ur-Latn"))
+    assert rec.flush()
+    assert store.read_language_counts(db) == {(W1, "pl"): 1, (W1, "en"): 1, (W1, "ar"): 1, (W1, "other"): 1,
+                                              (W1, "ur-Latn"): 1}
+    # What travels with the conversation is a flag, not the language.
+    for session in a.counted["sessions"]:
+        assert session["language"] is True and set(session) == {"start", "pairs", "language"}
+    assert "ur-Latn" not in caplog.text and "klingon" not in caplog.text
+    rec.close()
+
+
+def test_tracker_store_counts_the_language_but_never_stores_it(tmp_path):
+    import json
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_store import RedactingTrackerStore
+
+    db = tmp_path / "themes.db"
+    tracker_store = RedactingTrackerStore(domain=Domain.empty(), themes=False)
+    tracker_store.themes = ThemeRecorder(db, flush_interval_seconds=None, clock=_clock(W1_MONDAY))
+    tracker = DialogueStateTracker("pseudo-lang", slots=[])
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    for intent, language in (("police_share_data", "ur-Latn"), ("greet", "en"), ("greet", None)):
+        tracker.update(UserUttered(f"/{intent}", intent={"name": intent, "confidence": 1.0}, input_channel="twilio",
+                                   metadata={"language": language} if language else None))
+        asyncio.run(tracker_store.save(tracker))
+    stored = tracker_store.backend.get("pseudo-lang")
+    assert "ur-Latn" not in stored and '"en"' not in stored
+    assert json.loads(stored)["safe_report_themes"]["sessions"][0]["language"] is True
+    assert tracker_store.themes.flush()
+    assert store.read_language_counts(db) == {(W1, "ur-Latn"): 1}
+    assert store.read_counts(db) == {(W1, "twilio", "fear_of_data_sharing", THEME_RAISED): 1}
+
+
+def test_language_table_has_no_other_dimension(tmp_path):
+    from bot.themes.export import datasette_metadata
+
+    raw = _raw_db(tmp_path / "raw.db", HIDDEN_A)
+    export(raw, tmp_path / "themes.db", 5, VOCAB)
+    columns = lambda path, table: [c.name for c in sqlite_utils.Database(path)[table].columns]  # noqa: E731
+    assert columns(raw, "language_counts") == ["iso_week", "language", "count"]
+    assert columns(tmp_path / "themes.db", "language_counts") == ["iso_week", "language", "conversations", "shown_as"]
+    assert columns(tmp_path / "themes.db", "languages") == ["language", "title", "description"]
+    database = datasette_metadata(VOCAB, 5)["databases"]["themes"]
+    assert database["tables"]["language_counts"]["facets"] == ["language"]
+    for name, query in database["queries"].items():
+        sql = query["sql"]
+        if "language" in sql:  # joined to its own labels only
+            assert not re.search(r"theme|outcome|channel", sql), name
+        assert not ("language_counts" in sql and "theme_counts" in sql), name
+
+
+def test_language_cells_are_suppressed_below_k():
+    from bot.themes.publish import language_totals, publish_language_cells
+
+    raw = {(W1, "sq"): 4, (W2, "sq"): 5, (W1, "vi"): 1, (W2, "bn"): 0, (W1, "tlh"): 50, ("2099-W01", "en"): 99}
+    cells = publish_language_cells(raw, 5, [W1, W2], VOCAB)
+    assert [(c.iso_week, c.language, c.text(5)) for c in cells] == [
+        (W1, "sq", "fewer than 5"), (W1, "vi", "fewer than 5"), (W2, "sq", "5")]
+    totals = language_totals(cells)
+    assert totals["sq"].text(5) == "at least 5; 1 week fewer than 5"
+    assert totals["vi"].text(5) == "fewer than 5 in each of 1 week"
+
+
+def test_language_list_comes_from_data_languages_yml_when_present(tmp_path):
+    from bot.themes.vocabulary import FALLBACK_LANGUAGES, OTHER_LANGUAGE, load_languages
+
+    assert set(load_languages(tmp_path / "missing.yml")) == set(FALLBACK_LANGUAGES) | {OTHER_LANGUAGE}
+    listed = tmp_path / "languages.yml"
+    listed.write_text("languages:\n  - {code: en, english: English}\n  - {code: ur-Latn, english: Roman Urdu}\n")
+    assert {code: label.title for code, label in load_languages(listed).items()} == {
+        "en": "English", "ur-Latn": "Roman Urdu", OTHER_LANGUAGE: "Another language (not supported)"}
+    listed.write_text("languages:\n  - {code: \"en'); DROP TABLE x; --\", english: English}\n")
+    with pytest.raises(ValueError):
+        load_languages(listed)
+
+
+# -- several machines: one database each, summed before anything is hidden --------------------
+def test_several_databases_are_summed_before_suppression(tmp_path, capsys):
+    from bot.themes.cli import main
+
+    a, b = tmp_path / "machine-a.db", tmp_path / "machine-b.db"
+    store.add_counts(a, {(W1, "webchat", "hate_crime", THEME_RAISED): 3}, VOCAB, {(W1, "ro"): 3})
+    store.add_counts(b, {(W1, "twilio", "hate_crime", THEME_RAISED): 3}, VOCAB, {(W1, "ro"): 2})
+    until = W1_MONDAY + timedelta(days=6)
+    for alone in (a, b):
+        report = build_report(alone, W1_MONDAY, until, 5, VOCAB)
+        assert report.cell_text(W1, "hate_crime") == "fewer than 5" and report.language_text(W1, "ro") == "fewer than 5"
+    both = build_report([a, b], W1_MONDAY, until, 5, VOCAB)
+    assert both.cell_text(W1, "hate_crime") == "6" and both.language_text(W1, "ro") == "5"
+    # Split by channel, 3 + 3 would reveal a small count: withheld, as for one database.
+    assert both.cell(W1, "hate_crime", channel="webchat").status == "withheld"
+    out = tmp_path / "export" / "themes.db"
+    assert main(["export", "--db", str(a), "--db", str(b), str(out)]) == 0
+    rows = {r[0]: r[1] for r in sqlite3.connect(out).execute(
+        "SELECT channel_kind, shown_as FROM theme_counts WHERE theme = 'hate_crime'")}
+    assert rows["all"] == "6" and rows["webchat"].startswith("withheld")
+    with pytest.raises(ValueError, match="more than once"):  # the same file twice would count twice
+        store.read_all([a, tmp_path / "." / "machine-a.db"])
+    capsys.readouterr()
+    assert main(["export", "--db", str(a), "--db", str(tmp_path / "machine-c.db"), str(out)]) == 2
+    assert "no such theme database" in capsys.readouterr().err
+
+
+def test_how_counts_are_split_over_databases_never_shows(tmp_path):
+    """The views over several databases depend only on the sums: a machine's share is never a
+    figure, and the merged hidden cells stay hidden (HIDDEN_A and HIDDEN_B differ only there)."""
+    rng = random.Random(11)
+    views = []
+    for n, hidden in enumerate((HIDDEN_A, HIDDEN_B, HIDDEN_A)):
+        counts, languages = _raw_counts(hidden)
+        paths = [tmp_path / f"set{n}" / f"machine-{m}.db" for m in range(3)]
+        parts = [({}, {}) for _ in paths]
+        for table, source in ((0, counts), (1, languages)):
+            for key, value in source.items():
+                cut = sorted(rng.randint(0, value) for _ in range(len(paths) - 1))
+                for part, share in zip(parts, [b - a for a, b in zip([0, *cut], [*cut, value])]):
+                    if share:
+                        part[table][key] = share
+        for path, (themes_part, languages_part) in zip(paths, parts):
+            store.add_counts(path, themes_part, VOCAB, languages_part)
+        views.append(_views(paths, tmp_path / f"set{n}" / "out"))
+    single = _views(_raw_db(tmp_path / "single.db", HIDDEN_A), tmp_path / "single-out")
+    note = re.compile(r"(<br>)?Counts of 3 databases \(one per machine\), added up before anything was hidden\.\n?")
+    assert note.search(views[0]["text"]) and note.search(views[0]["html"])  # the report says it added up three
+    for name in single:
+        assert views[0][name] == views[1][name] == views[2][name], name
+        assert note.sub("", views[0][name]) == single[name], name

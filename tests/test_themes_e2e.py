@@ -3,16 +3,33 @@ import time
 import uuid
 from collections import Counter
 
+import pytest
+
 from bot.themes.store import read_counts
 from bot.themes.vocabulary import THEME_RAISED
 
+pytestmark = pytest.mark.stack
+
+
+def _commits(db) -> int:
+    """SQLite's file change counter (header bytes 24-27): one more after every flush, which
+    writes even when nothing is pending."""
+    if not db.exists():
+        return 0
+    with open(db, "rb") as f:
+        f.seek(24)
+        return int.from_bytes(f.read(4), "big")
+
 
 def snapshot(db):
-    time.sleep(3.5)  # the shared stack flushes every ~1 s (jittered): wait for pending increments
-    if not db.exists():
-        return Counter()
+    """The webchat counts once every increment counted so far is on disk: wait for two flushes
+    (the first may have taken its batch before the last message was counted)."""
+    target, deadline = _commits(db) + 2, time.monotonic() + 30
+    while _commits(db) < target:  # the shared stack flushes about every second (jittered)
+        assert time.monotonic() < deadline, "the theme recorder did not flush"
+        time.sleep(0.1)
     out = Counter()
-    for (week, channel, theme, outcome), n in read_counts(db).items():
+    for (_week, channel, theme, outcome), n in read_counts(db).items():
         if channel == "webchat":
             out[(theme, outcome)] += n
     return out

@@ -27,6 +27,9 @@ _BASE = {
     "language_needs": (5, ["gave_helplines"]),
     "health_care": (3, []),
 }
+# Weekly conversations per detected language at the start of the period.
+_LANGUAGES = {"en": 60, "pl": 9, "ro": 8, "pt": 4, "es": 3, "ur": 5, "ur-Latn": 4, "pa": 3, "ar": 4, "bn": 3,
+              "sq": 2, "vi": 2, "other": 3}
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -41,6 +44,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 def fill_demo(path: Path | str, vocab: Vocabulary, last_monday: date, weeks: int = 12, seed: int = 7) -> None:
     rng = random.Random(seed)
     counts: dict[store.Key, int] = {}
+    languages: dict[store.LanguageKey, int] = {}
     for w in range(weeks):
         week = iso_week(last_monday - timedelta(days=7 * (weeks - 1 - w)))
         for theme, (base, outcomes) in _BASE.items():
@@ -58,4 +62,8 @@ def fill_demo(path: Path | str, vocab: Vocabulary, last_monday: date, weeks: int
                     given = sum(rng.random() < 0.55 for _ in range(raised))
                     if given and outcome in vocab.outcomes:
                         counts[(week, channel, theme, outcome)] = given
-    store.add_counts(path, counts, vocab)
+        for language, base in _LANGUAGES.items():
+            conversations = _poisson(rng, base)
+            if conversations and language in vocab.languages:
+                languages[(week, language)] = conversations
+    store.add_counts(path, counts, vocab, languages)

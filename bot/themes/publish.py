@@ -10,13 +10,19 @@ Weekly cells, per (week, theme, outcome):
   no channel has between 1 and k-1 conversations; otherwise every channel's figure is
   "withheld" (the all-channels figure minus a shown channel would give the hidden one).
 Only complete weeks are published (weeks.last_complete_week).
+
+Languages are a table of their own, per (week, language) only: shown if at least k, else
+"fewer than k". Language is never crossed with theme, outcome or channel (a rare language next
+to a topic could point to one person), and no total of all languages is ever published, so a
+hidden language cannot be found by subtracting the shown ones from it.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
-from .store import Key
+from .store import Key, LanguageKey
 from .vocabulary import CHANNEL_KINDS, Vocabulary
 
 ALL_CHANNELS = "all"
@@ -84,14 +90,43 @@ class Total:
         return f"at least {self.shown_sum}; {weeks} {fewer_text(k)}"
 
 
-def totals_over_weeks(cells: list[Cell], channel_kind: str = ALL_CHANNELS) -> dict[tuple[str, str], Total]:
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+def _add_up(cells: Iterable[Cell | LanguageCell], key: Callable) -> dict:
+    """Totals over weeks: the shown cells added, the hidden weeks counted, per key(cell)."""
+    sums: dict = defaultdict(lambda: [0, 0])
     for cell in cells:
-        if cell.channel_kind != channel_kind:
-            continue
-        acc = sums[(cell.theme, cell.outcome)]
+        acc = sums[key(cell)]
         if cell.status == SHOWN:
             acc[0] += cell.value
         else:
             acc[1] += 1
-    return {key: Total(s, h) for key, (s, h) in sums.items()}
+    return {k: Total(s, h) for k, (s, h) in sums.items()}
+
+
+def totals_over_weeks(cells: list[Cell], channel_kind: str = ALL_CHANNELS) -> dict[tuple[str, str], Total]:
+    return _add_up((c for c in cells if c.channel_kind == channel_kind), lambda c: (c.theme, c.outcome))
+
+
+@dataclass(frozen=True)
+class LanguageCell:
+    iso_week: str
+    language: str
+    status: str  # SHOWN or FEWER
+    value: int | None  # None unless SHOWN
+
+    def text(self, k: int) -> str:
+        return str(self.value) if self.status == SHOWN else fewer_text(k)
+
+
+def publish_language_cells(raw: dict[LanguageKey, int], k: int, weeks: list[str],
+                           vocab: Vocabulary) -> list[LanguageCell]:
+    """The published weekly (week, language) cells. Zero cells are left out."""
+    if k < 2:
+        raise ValueError("k must be at least 2")
+    wanted = set(weeks)
+    return [LanguageCell(week, language, SHOWN, count) if count >= k else LanguageCell(week, language, FEWER, None)
+            for (week, language), count in sorted(raw.items())
+            if week in wanted and language in vocab.languages and count > 0]
+
+
+def language_totals(cells: list[LanguageCell]) -> dict[str, Total]:
+    return _add_up(cells, lambda c: c.language)

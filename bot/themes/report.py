@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import store
-from .publish import ALL_CHANNELS, SHOWN, Cell, Total, fewer_text, publish_cells, totals_over_weeks
+from .publish import (ALL_CHANNELS, SHOWN, Cell, LanguageCell, Total, fewer_text, language_totals,
+                      publish_cells, publish_language_cells, totals_over_weeks)
 from .vocabulary import THEME_RAISED, Vocabulary
-from .weeks import iso_week, last_complete_week, week_monday, weeks_between
+from .weeks import last_complete_week, week_monday, weeks_between
 
 PALETTE = ["#1b6ca8", "#d1495b", "#2e933c", "#8d5a97", "#e0a100", "#00798c", "#a05c34",
            "#5c6b73", "#c2185b", "#3d5a80", "#6a994e", "#bc4749"]
@@ -28,6 +29,7 @@ class Report:
     cells: list[Cell]
     vocab: Vocabulary
     notes: list[str] = field(default_factory=list)
+    language_cells: list[LanguageCell] = field(default_factory=list)
 
     def cell(self, week: str, theme: str, outcome: str = THEME_RAISED, channel: str = ALL_CHANNELS) -> Cell | None:
         return self._index.get((week, channel, theme, outcome))
@@ -35,6 +37,8 @@ class Report:
     def __post_init__(self):
         self._index = {(c.iso_week, c.channel_kind, c.theme, c.outcome): c for c in self.cells}
         self.totals: dict[tuple[str, str], Total] = totals_over_weeks(self.cells)
+        self._language_index = {(c.iso_week, c.language): c for c in self.language_cells}
+        self.language_totals: dict[str, Total] = language_totals(self.language_cells)
 
     def themes_in_order(self) -> list[str]:
         """Themes with any figure, most conversations shown first."""
@@ -46,9 +50,22 @@ class Report:
         c = self.cell(week, theme, outcome)
         return c.text(self.k) if c else "0"
 
+    def languages_in_order(self) -> list[str]:
+        """Languages with any figure, in the order of the language list."""
+        present = {c.language for c in self.language_cells}
+        return [code for code in self.vocab.languages if code in present]
 
-def build_report(db_path: Path | str, since: date, until: date | None, k: int, vocab: Vocabulary,
+    def language_cell(self, week: str, language: str) -> LanguageCell | None:
+        return self._language_index.get((week, language))
+
+    def language_text(self, week: str, language: str) -> str:
+        c = self.language_cell(week, language)
+        return c.text(self.k) if c else "0"
+
+
+def build_report(db_paths: Path | str | list[Path], since: date, until: date | None, k: int, vocab: Vocabulary,
                  now: datetime | None = None) -> Report:
+    """The report over one database, or over several summed before anything is hidden."""
     last_week = last_complete_week(now)
     notes = []
     first = since - timedelta(days=since.weekday())
@@ -69,8 +86,11 @@ def build_report(db_path: Path | str, since: date, until: date | None, k: int, v
     if last < first:
         raise ValueError(f"no complete week in that range yet (the latest complete week is {last_week})")
     weeks = weeks_between(first, last)
-    cells = publish_cells(store.read_counts(db_path), k, weeks, vocab)
-    return Report(k=k, weeks=weeks, cells=cells, vocab=vocab, notes=notes)
+    raw = store.read_all(db_paths)
+    if isinstance(db_paths, (list, tuple)) and len(db_paths) > 1:
+        notes.append(f"Counts of {len(db_paths)} databases (one per machine), added up before anything was hidden.")
+    return Report(k=k, weeks=weeks, cells=publish_cells(raw.themes, k, weeks, vocab), vocab=vocab, notes=notes,
+                  language_cells=publish_language_cells(raw.languages, k, weeks, vocab))
 
 
 # -- terminal --------------------------------------------------------------------------------
@@ -81,7 +101,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def render_text(report: Report, weeks_per_block: int = 6) -> str:
-    v, k = report.vocab, report.k
+    k = report.k
     out = [
         f"Safe Report: conversation themes, {report.weeks[0]} to {report.weeks[-1]}"
         f" ({week_monday(report.weeks[0])} to {week_monday(report.weeks[-1]) + timedelta(days=6)}, weeks Monday to Sunday, UTC)",
@@ -89,22 +109,33 @@ def render_text(report: Report, weeks_per_block: int = 6) -> str:
         "Each conversation counts once per theme; one conversation can raise several themes.",
         *report.notes, "",
     ]
-    themes = report.themes_in_order()
-    if not themes:
-        out.append("No conversations raised a theme in these weeks.")
-        return "\n".join(out) + "\n"
-    out.append("Conversations that raised each theme, by week (all channels)")
+    out += _text_themes(report, weeks_per_block)
+    out += ["", *_text_languages(report, weeks_per_block)]
+    return "\n".join(out) + "\n"
+
+
+def _text_by_week(report: Report, labels: list[str], cell_text, total_text, first: str,
+                  weeks_per_block: int) -> list[str]:
+    """Rows of labels by week, in blocks of weeks; the last block ends with the total."""
+    out: list[str] = []
     for start in range(0, len(report.weeks), weeks_per_block):
         block = report.weeks[start:start + weeks_per_block]
         last_block = start + weeks_per_block >= len(report.weeks)
-        header = ["Theme", *block] + (["Total"] if last_block else [])
-        rows = []
-        for t in themes:
-            row = [v.themes[t].title, *[report.cell_text(w, t) for w in block]]
-            if last_block:
-                row.append(report.totals.get((t, THEME_RAISED), Total(0, 0)).text(k))
-            rows.append(row)
+        header = [first, *block] + (["Total"] if last_block else [])
+        rows = [[label, *[cell_text(w, key) for w in block]] + ([total_text(key)] if last_block else [])
+                for key, label in labels]
         out += [*_table(header, rows), ""]
+    return out
+
+
+def _text_themes(report: Report, weeks_per_block: int) -> list[str]:
+    v, k = report.vocab, report.k
+    themes = report.themes_in_order()
+    if not themes:
+        return ["No conversations raised a theme in these weeks."]
+    out = ["Conversations that raised each theme, by week (all channels)"]
+    out += _text_by_week(report, [(t, v.themes[t].title) for t in themes], report.cell_text,
+                         lambda t: report.totals.get((t, THEME_RAISED), Total(0, 0)).text(k), "Theme", weeks_per_block)
     out.append(f"What the assistant gave, by theme ({report.weeks[0]} to {report.weeks[-1]}, all channels)")
     rows = []
     for t in themes:
@@ -113,8 +144,17 @@ def render_text(report: Report, weeks_per_block: int = 6) -> str:
             if total:
                 label = v.themes[t].title if o == THEME_RAISED else "    " + v.outcomes[o].title
                 rows.append([label, total.text(k)])
-    out += _table(["Theme / outcome", "Conversations"], rows)
-    return "\n".join(out) + "\n"
+    return out + _table(["Theme / outcome", "Conversations"], rows)
+
+
+def _text_languages(report: Report, weeks_per_block: int) -> list[str]:
+    languages = report.languages_in_order()
+    if not languages:
+        return ["No conversation had a detected language in these weeks."]
+    out = ["Conversations in each language, by week (a table of its own: never split by theme or channel)"]
+    return out + _text_by_week(report, [(c, report.vocab.languages[c].title) for c in languages],
+                               report.language_text, lambda c: report.language_totals[c].text(report.k),
+                               "Language", weeks_per_block)
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -158,7 +198,7 @@ def _line_chart(report: Report, themes: list[str]) -> str:
         colour = PALETTE[idx % len(PALETTE)]
         title = _esc(report.vocab.themes[theme].title)
         points = []
-        for i, week in enumerate(report.weeks):
+        for week in report.weeks:
             c = report.cell(week, theme)
             points.append(("shown", 0) if c is None else (("shown", c.value) if c.status == SHOWN else ("hidden", None)))
         segment: list[str] = []
@@ -229,7 +269,8 @@ h1{font-size:1.5rem;margin-bottom:4px}h2{font-size:1.15rem;margin-top:32px}
 .key{display:inline-flex;align-items:center;gap:6px}.swatch{width:14px;height:4px;display:inline-block}
 .grid3{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}
 .card{border:1px solid #e3e3e3;border-radius:6px;padding:8px 10px}.card h3{font-size:.9rem;margin:0 0 4px}
-table{border-collapse:collapse;font-size:13px;margin-top:8px}th,td{border-bottom:1px solid #e6e6e6;padding:4px 8px;text-align:right}
+table{border-collapse:collapse;font-size:13px;margin-top:8px}
+th,td{border-bottom:1px solid #e6e6e6;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}td.hidden{color:#777;font-style:italic}td.sub{padding-left:24px}
 tr.theme td{font-weight:600;background:#fafafa}
 @media print{.grid3{grid-template-columns:repeat(2,1fr)}}
@@ -237,8 +278,7 @@ tr.theme td{font-weight:600;background:#fafafa}
 
 
 def render_html(report: Report, generated: date | None = None) -> str:
-    v, k = report.vocab, report.k
-    themes = report.themes_in_order()
+    k = report.k
     first_day = week_monday(report.weeks[0])
     last_day = week_monday(report.weeks[-1]) + timedelta(days=6)
     head = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -253,38 +293,55 @@ def render_html(report: Report, generated: date | None = None) -> str:
             'Each conversation counts once per theme and can raise several themes. '
             f'<strong>Counts below {k} are shown as &ldquo;{_esc(fewer_text(k))}&rdquo;</strong> (shaded in the charts), '
             'and totals add only the figures shown, so a hidden figure cannot be worked out by subtraction.'
-            + "".join(f"<br>{_esc(n)}" for n in report.notes) + '</div>']
-    svg_defs = ('<svg width="0" height="0" style="position:absolute"><defs><pattern id="hatch" width="6" height="6" '
-                'patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eceff3"/>'
-                '<line x1="0" y1="0" x2="0" y2="6" stroke="#b8bec6" stroke-width="2"/></pattern></defs></svg>')
-    body.append(svg_defs)
+            + "".join(f"<br>{_esc(n)}" for n in report.notes) + '</div>', SVG_DEFS]
+    body += _html_themes(report) + _html_languages(report)
+    body.append('</body></html>')
+    return head + "".join(body)
+
+
+SVG_DEFS = ('<svg width="0" height="0" style="position:absolute"><defs><pattern id="hatch" width="6" height="6" '
+            'patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eceff3"/>'
+            '<line x1="0" y1="0" x2="0" y2="6" stroke="#b8bec6" stroke-width="2"/></pattern></defs></svg>')
+
+
+def _html_row(label: str, description: str, texts: list[tuple[str, bool]]) -> str:
+    """One table row: the label (with its description on hover), then (text, hidden) cells."""
+    hidden_class = ' class="hidden"'
+    cells = "".join(f'<td{hidden_class if hidden else ""}>{_esc(text)}</td>' for text, hidden in texts)
+    return f'<tr><td title="{_esc(description)}">{_esc(label)}</td>{cells}</tr>'
+
+
+def _html_themes(report: Report) -> list[str]:
+    v, k = report.vocab, report.k
+    themes = report.themes_in_order()
     if not themes:
-        body.append("<p>No conversations raised a theme in these weeks.</p></body></html>")
-        return head + "".join(body)
+        return ["<p>No conversations raised a theme in these weeks.</p>"]
     top = themes[:8]
-    body.append(f'<h2>Themes over time</h2><p class="lede">Conversations that raised each theme, by week'
-                f'{" (the eight largest themes; all themes are in the table below)" if len(themes) > 8 else ""}.</p>')
-    body.append(_line_chart(report, top))
-    body.append('<h2>Each theme by week</h2><div class="grid3">')
-    for i, t in enumerate(themes):
-        body.append(f'<div class="card"><h3>{_esc(v.themes[t].title)}</h3>'
-                    f'{_bar_chart(report, t, PALETTE[i % len(PALETTE)])}</div>')
-    body.append('</div>')
-    body.append('<h2>Themes by week</h2><table><thead><tr><th>Theme</th>'
+    body = [f'<h2>Themes over time</h2><p class="lede">Conversations that raised each theme, by week'
+            f'{" (the eight largest themes; all themes are in the table below)" if len(themes) > 8 else ""}.</p>',
+            _line_chart(report, top), '<h2>Each theme by week</h2><div class="grid3">']
+    body += [f'<div class="card"><h3>{_esc(v.themes[t].title)}</h3>{_bar_chart(report, t, PALETTE[i % len(PALETTE)])}</div>'
+             for i, t in enumerate(themes)]
+    body.append('</div><h2>Themes by week</h2><table><thead><tr><th>Theme</th>'
                 + "".join(f"<th>{w}</th>" for w in report.weeks) + '<th>Total</th></tr></thead><tbody>')
     for t in themes:
-        cells = []
-        for w in report.weeks:
-            c = report.cell(w, t)
-            cls = ' class="hidden"' if c is not None and c.status != SHOWN else ""
-            cells.append(f"<td{cls}>{_esc(report.cell_text(w, t))}</td>")
+        cells = [(report.cell_text(w, t), report.cell(w, t) is not None and report.cell(w, t).status != SHOWN)
+                 for w in report.weeks]
         total = report.totals.get((t, THEME_RAISED), Total(0, 0)).text(k)
-        body.append(f'<tr><td title="{_esc(v.themes[t].description)}">{_esc(v.themes[t].title)}</td>{"".join(cells)}'
-                    f'<td>{_esc(total)}</td></tr>')
+        body.append(_html_row(v.themes[t].title, v.themes[t].description, cells + [(total, False)]))
     body.append('</tbody></table>')
-    body.append(f'<h2>What the assistant gave, by theme</h2><p class="lede">Over the whole period, all channels. '
-                f'A conversation counts once for each thing it was given, under each theme it had raised by then.</p>'
-                '<table><thead><tr><th>Theme / outcome</th><th>Conversations</th></tr></thead><tbody>')
+    body += _html_outcomes(report, themes)
+    body.append('<h2>What the themes mean</h2><table><tbody>'
+                + "".join(f'<tr><td>{_esc(v.themes[t].title)}</td><td style="text-align:left">'
+                          f'{_esc(v.themes[t].description)}</td></tr>' for t in themes) + '</tbody></table>')
+    return body
+
+
+def _html_outcomes(report: Report, themes: list[str]) -> list[str]:
+    v, k = report.vocab, report.k
+    body = ['<h2>What the assistant gave, by theme</h2><p class="lede">Over the whole period, all channels. '
+            'A conversation counts once for each thing it was given, under each theme it had raised by then.</p>'
+            '<table><thead><tr><th>Theme / outcome</th><th>Conversations</th></tr></thead><tbody>']
     for t in themes:
         for o in v.outcomes:
             total = report.totals.get((t, o))
@@ -297,8 +354,22 @@ def render_html(report: Report, generated: date | None = None) -> str:
                 body.append(f'<tr><td class="sub" title="{_esc(v.outcomes[o].description)}">{_esc(v.outcomes[o].title)}'
                             f'</td><td{cls}>{_esc(total.text(k))}</td></tr>')
     body.append('</tbody></table>')
-    body.append('<h2>What the themes mean</h2><table><tbody>'
-                + "".join(f'<tr><td>{_esc(v.themes[t].title)}</td><td style="text-align:left">'
-                          f'{_esc(v.themes[t].description)}</td></tr>' for t in themes) + '</tbody></table>')
-    body.append('</body></html>')
-    return head + "".join(body)
+    return body
+
+
+def _html_languages(report: Report) -> list[str]:
+    v, k = report.vocab, report.k
+    languages = report.languages_in_order()
+    body = ['<h2>Languages by week</h2><p class="lede">Conversations in each language, by week, all channels. '
+            'A table of its own: languages are never split by theme, outcome or channel, because a rare '
+            'language next to a topic could point to one person.</p>']
+    if not languages:
+        return body + ["<p>No conversation had a detected language in these weeks.</p>"]
+    body.append('<table><thead><tr><th>Language</th>' + "".join(f"<th>{w}</th>" for w in report.weeks)
+                + '<th>Total</th></tr></thead><tbody>')
+    for code in languages:
+        cells = [(report.language_text(w, code), report.language_cell(w, code) is not None
+                  and report.language_cell(w, code).status != SHOWN) for w in report.weeks]
+        body.append(_html_row(v.languages[code].title, v.languages[code].description,
+                              cells + [(report.language_totals[code].text(k), False)]))
+    return body + ['</tbody></table>']

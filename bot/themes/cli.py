@@ -1,20 +1,21 @@
 """`python -m bot themes ...`: reports, the k-suppressed export, and the Datasette view.
 
-    report --since DATE [--until DATE] [--k 5] [--html PATH] [--db PATH]
-    export PATH [--k 5] [--db PATH]
-    serve [--k 5] [--db PATH] [--port 8001]      (make themes)
+    report --since DATE [--until DATE] [--k 5] [--html PATH] [--db PATH ...]
+    export PATH [--k 5] [--db PATH ...]
+    serve [--k 5] [--db PATH ...] [--port 8001]  (make themes)
     demo PATH [--weeks 12]                        synthetic counts for a demonstration only
+
+--db may be given once per machine: their counts are summed first, then suppressed.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
-from bot.themes import store
-from bot.themes.vocabulary import load_vocabulary
-from bot.themes.weeks import last_complete_week, parse_day_or_week, utc_now, week_monday
+from . import store
+from .vocabulary import load_vocabulary
+from .weeks import last_complete_week, parse_day_or_week, utc_now, week_monday
 
 
 def _k(text: str) -> int:
@@ -28,8 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot themes", description="Anonymised conversation themes.")
     sub = p.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=None,
-                        help=f"raw counts database (default: ${store.DEFAULT_DB_ENV} or var/themes.db)")
+    common.add_argument("--db", type=Path, action="append", default=None,
+                        help="raw counts database (default: $SAFE_REPORT_THEMES_DB or var/themes.db); "
+                             "give it once per machine to report on several, summed before anything is hidden")
     common.add_argument("--k", type=_k, default=5, help="hide counts below k (default 5)")
     r = sub.add_parser("report", parents=[common], help="table of themes by week, and an HTML report")
     r.add_argument("--since", required=True, help="first day (YYYY-MM-DD) or ISO week (2026-W40)")
@@ -38,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[common], help="write the k-suppressed copy for Datasette")
     e.add_argument("path", type=Path)
     s = sub.add_parser("serve", parents=[common], help="export, then serve it read-only with Datasette")
-    s.add_argument("--export-path", type=Path, default=None, help="where to write the export (default var/themes-export.db)")
+    s.add_argument("--export-path", type=Path, default=None,
+                   help="where to write the export (default: export/themes.db beside the first --db)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8001)
     d = sub.add_parser("demo", help="fill a NEW database with synthetic counts (demonstration only)")
@@ -47,16 +50,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _databases(given: list[Path] | None) -> list[Path]:
+    """The databases to read: the default one, or every one given (each must exist: a mistyped
+    path would silently leave a machine's counts out of the total)."""
+    if not given:
+        return [store.default_db_path()]
+    missing = [str(p) for p in given if not p.is_file()]
+    if missing:
+        raise ValueError(f"no such theme database: {', '.join(missing)}")
+    return given
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     vocab = load_vocabulary()
-    db_path = getattr(args, "db", None) or store.default_db_path()
     try:
+        db_paths = _databases(getattr(args, "db", None))
         if args.command == "report":
-            from bot.themes.report import build_report, render_html, render_text
+            from .report import build_report, render_html, render_text
             since = parse_day_or_week(args.since)
             until = parse_day_or_week(args.until, end=True) if args.until else None
-            report = build_report(db_path, since, until, args.k, vocab)
+            report = build_report(db_paths, since, until, args.k, vocab)
             sys.stdout.write(render_text(report))
             if args.html:
                 args.html.parent.mkdir(parents=True, exist_ok=True)
@@ -64,15 +78,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nHTML report written to {args.html}")
             return 0
         if args.command == "export":
-            from bot.themes.export import export
-            weeks = export(db_path, args.path, args.k, vocab)
+            from .export import export
+            weeks = export(db_paths, args.path, args.k, vocab)
             print(f"Exported {weeks} complete week(s) with k = {args.k} to {args.path}")
             return 0
         if args.command == "serve":
-            from bot.themes.export import serve
-            return serve(db_path, args.export_path, args.k, vocab, host=args.host, port=args.port)
+            from .export import serve
+            return serve(db_paths, args.export_path, args.k, vocab, host=args.host, port=args.port)
         if args.command == "demo":
-            from bot.themes.demo import fill_demo
+            from .demo import fill_demo
             if args.path.exists():
                 print(f"{args.path} exists; the demo only fills a new database", file=sys.stderr)
                 return 2
