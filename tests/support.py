@@ -5,8 +5,10 @@ ports, logging to a file the tests can search."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +66,54 @@ def start_running_stack(tmp_dir: Path, env=None, scaled=False, rasa_args=None, a
     stack, _ = start_stack(port=port, actions_port=actions_port, env=env or {}, log_file=str(log_file),
                            scaled=scaled, rasa_args=rasa_args, actions_args=actions_args)
     return RunningStack(stack, f"http://127.0.0.1:{port}", log_file, actions_port)
+
+
+# --- Talking to a running stack as a person would (both channels), and what every answer needs ---
+
+TOKEN = "test-auth-token-not-secret"
+PUBLIC_URL = "https://safe-report.example.org"
+SMS_PATH = "/webhooks/twilio/webhook"
+
+SERVICES = "Services that can help"  # how action_show_services starts its list (actions/actions.py)
+
+
+def sender() -> str:
+    return "fault-" + secrets.token_hex(12)
+
+
+def webchat(stack, message: str, timeout: float = 60) -> "tuple[int, str]":
+    import httpx
+
+    r = httpx.post(f"{stack.url}/webhooks/webchat/webhook", json={"sender": sender(), "message": message},
+                   timeout=timeout)
+    assert r.status_code < 500, r.status_code
+    data = r.json()
+    assert isinstance(data, list) and data and all(isinstance(m.get("text"), str) for m in data), data
+    return r.status_code, "\n".join(m["text"] for m in data)
+
+
+def sms(stack, message: str, timeout: float = 60) -> "tuple[int, str]":
+    import httpx
+    from twilio.request_validator import RequestValidator
+
+    params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32,
+              "From": "+447700900" + str(secrets.randbelow(1000)).zfill(3), "To": "+15005550006",
+              "Body": message, "NumMedia": "0"}
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC_URL + SMS_PATH, params)
+    r = httpx.post(stack.url + SMS_PATH, data=params, headers={"X-Twilio-Signature": signature}, timeout=timeout)
+    assert r.status_code < 500, r.status_code
+    root = ET.fromstring(r.content)
+    return r.status_code, "\n".join(m.text or "" for m in root)
+
+
+def assert_emergency(status: int, texts: str) -> None:
+    assert status == 200, status
+    assert "999" in texts and "55" in texts, texts
+
+
+def assert_safe_error(status: int, texts: str) -> None:
+    """The fixed 'something went wrong' answer, which gives 999, the Silent Solution and a helpline."""
+    from bot.safety import response_text
+
+    assert status == 200, status
+    assert response_text("utter_error") in texts, texts

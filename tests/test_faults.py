@@ -9,69 +9,29 @@ from __future__ import annotations
 
 import http.server
 import os
-import secrets
 import shutil
 import signal
 import socketserver
 import threading
 import time
-import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from typing import Iterator
 
 import httpx
 import pytest
-from twilio.request_validator import RequestValidator
 
 from bot.paths import ROOT
 from bot.safety import response_text
 from bot.scaled import start_redis
-from support import free_port, start_running_stack
+from support import (
+    PUBLIC_URL, SERVICES, TOKEN, assert_emergency, assert_safe_error, free_port, sms,
+    start_running_stack, webchat,
+)
 
-TOKEN = "test-auth-token-not-secret"
-PUBLIC_URL = "https://safe-report.example.org"
-SMS_PATH = "/webhooks/twilio/webhook"
 ENV = {"TWILIO_AUTH_TOKEN": TOKEN, "SAFE_REPORT_PUBLIC_URL": PUBLIC_URL, "SAFE_REPORT_RATE_PER_ADDRESS": "100000"}
-
 DANGER = "he is hitting me now"
 NEEDS_ACTIONS = "can i report if my visa expired"  # rule: answers, then action_show_services
 NO_ACTIONS = "hello"  # rule: utter_greet only
-SERVICES = "Services that can help"  # how action_show_services starts its list (actions/actions.py)
-
-
-def sender() -> str:
-    return "fault-" + secrets.token_hex(12)
-
-
-def webchat(stack, message: str, timeout: float = 60) -> "tuple[int, str]":
-    r = httpx.post(f"{stack.url}/webhooks/webchat/webhook", json={"sender": sender(), "message": message},
-                   timeout=timeout)
-    assert r.status_code < 500, r.status_code
-    data = r.json()
-    assert isinstance(data, list) and data and all(isinstance(m.get("text"), str) for m in data), data
-    return r.status_code, "\n".join(m["text"] for m in data)
-
-
-def sms(stack, message: str, timeout: float = 60) -> "tuple[int, str]":
-    params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32,
-              "From": "+447700900" + str(secrets.randbelow(1000)).zfill(3), "To": "+15005550006",
-              "Body": message, "NumMedia": "0"}
-    signature = RequestValidator(TOKEN).compute_signature(PUBLIC_URL + SMS_PATH, params)
-    r = httpx.post(stack.url + SMS_PATH, data=params, headers={"X-Twilio-Signature": signature}, timeout=timeout)
-    assert r.status_code < 500, r.status_code
-    root = ET.fromstring(r.content)
-    return r.status_code, "\n".join(m.text or "" for m in root)
-
-
-def assert_emergency(status: int, texts: str) -> None:
-    assert status == 200, status
-    assert "999" in texts and "55" in texts, texts
-
-
-def assert_safe_error(status: int, texts: str) -> None:
-    """The fixed 'something went wrong' answer, which gives 999, the Silent Solution and a helpline."""
-    assert status == 200, status
-    assert response_text("utter_error") in texts, texts
 
 
 def assert_log_holds_no_user_text(stack) -> None:

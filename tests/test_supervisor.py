@@ -33,7 +33,7 @@ from bot.paths import ROOT
 from bot.safety import response_text
 from bot.supervisor import Backoff, Supervisor, describe_exit
 from support import free_port
-from test_faults import PUBLIC_URL, SERVICES, TOKEN, assert_emergency, assert_safe_error, sms, webchat
+from support import PUBLIC_URL, SERVICES, TOKEN, assert_emergency, assert_safe_error, sms, webchat
 
 UNITS = ROOT / "deploy" / "systemd"
 TWIML = ROOT / "deploy" / "twilio-fallback.xml"
