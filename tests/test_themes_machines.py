@@ -16,7 +16,7 @@ from bot.themes.export import export
 from bot.themes.report import build_report
 from bot.themes.vocabulary import THEME_RAISED, load_vocabulary
 from bot.themes.weeks import week_monday
-from conftest import free_port
+from support import free_port
 
 pytestmark = pytest.mark.stack
 
