@@ -170,6 +170,9 @@ class AllowList:
     def __init__(self, phrases: Iterable[str], numbers: Iterable[str], domains: Iterable[str]):
         cleaned = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
         self.phrases: FrozenSet[str] = frozenset(p.lower() for p in cleaned)
+        # Words of allowed phrases of two or more words ("silent", "solution", "office").
+        self.phrase_words: FrozenSet[str] = frozenset(
+            w for p in self.phrases if " " in p for w in p.split() if len(w) > 2)
         # One alternation, longest first, on word boundaries, any case.
         self._phrase_re = re.compile(
             r"(?<!\w)(?:" + "|".join(re.escape(p) for p in cleaned) + r")(?!\w)", re.IGNORECASE
