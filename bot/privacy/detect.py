@@ -22,8 +22,8 @@ from __future__ import annotations
 import importlib
 import re
 import threading
-from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence
+from collections.abc import Sequence
+from functools import cache, lru_cache
 
 from bot.privacy.registry import OTHER, codes, decoys, language, privacy_data
 from bot.privacy.scripts import letter_scripts, word_script
@@ -50,14 +50,15 @@ SUPPORTED_PRIOR = 0.1  # people here write our languages far more often than the
 PREVIOUS_PRIOR = 0.3  # and rarely switch language mid-conversation
 
 _lock = threading.Lock()
-_detectors: Dict[str, object] = {}
+_detectors: dict[str, object] = {}
 
 
 def _detector(kind: str):
     """lingua detectors, one for Latin script and one for Arabic script, built once."""
     with _lock:
         if kind not in _detectors:
-            from lingua import Language as Lingua, LanguageDetectorBuilder
+            from lingua import Language as Lingua
+            from lingua import LanguageDetectorBuilder
 
             wanted = [language(c).detector for c in codes() if language(c).detector]
             wanted += list(decoys())
@@ -77,11 +78,11 @@ def warm_up() -> None:
     _detector("Arab")
 
 
-def _by_detector_name() -> Dict[str, str]:
+def _by_detector_name() -> dict[str, str]:
     return {language(c).detector: c for c in codes() if language(c).detector}
 
 
-def _scores(kind: str, text: str) -> Dict[str, float]:
+def _scores(kind: str, text: str) -> dict[str, float]:
     """Detector confidence per detector language name."""
     values = _detector(kind).compute_language_confidence_values(text)
     return {v.language.name: v.value for v in values}
@@ -96,8 +97,8 @@ _DECOY_STOP_WORDS = {
 }
 
 
-@lru_cache(maxsize=None)
-def _stop_words(name: str) -> FrozenSet[str]:
+@cache
+def _stop_words(name: str) -> frozenset[str]:
     """Function words of a detector language (empty when none ship with spaCy)."""
     ours = _by_detector_name()
     if name in ours:
@@ -117,12 +118,12 @@ def _stop_words(name: str) -> FrozenSet[str]:
     return frozenset(w for entry in stop for w in str(entry).lower().split())
 
 
-def _hints(text: str) -> List[str]:
+def _hints(text: str) -> list[str]:
     low = text.lower()
     return [code for code, letters in _HINT_LETTERS.items() if any(ch in letters for ch in low)]
 
 
-def _pick(kind: str, words: Sequence[str], previous: Optional[str] = None) -> str:
+def _pick(kind: str, words: Sequence[str], previous: str | None = None) -> str:
     """The detector's confidence, plus the share of the words that are the language's
     function words (short messages carry little else), plus letters only it uses, plus
     small priors for our languages and the conversation's language."""
@@ -178,7 +179,7 @@ def _is_allowed(word: str) -> bool:
     return low in allow.phrase_words or low in allow.phrases
 
 
-def _roman_urdu(words: List[str]) -> bool:
+def _roman_urdu(words: list[str]) -> bool:
     markers = frozenset(privacy_data("ur-Latn").detect_words)
     hits = [w for w in words if w in markers]
     strong = [w for w in hits if w not in _english_words()]
@@ -188,7 +189,7 @@ def _roman_urdu(words: List[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _foreign_words() -> FrozenSet[str]:
+def _foreign_words() -> frozenset[str]:
     """Function words of every other Latin-script language we know (ours and the decoys),
     without those that are English too ("me", "no", "he")."""
     out: set = set()
@@ -205,7 +206,7 @@ def _foreign_words() -> FrozenSet[str]:
 _NON_ENGLISH_LETTERS = re.compile(r"[^\x00-\x7f\u2019\u2018]")
 
 
-def _latin(words: List[str], previous: Optional[str]) -> str:
+def _latin(words: list[str], previous: str | None) -> str:
     """English unless there is positive evidence of another language: its function words,
     letters English does not use, or mostly words English does not know (Somali, Hausa)."""
     lower = [w.lower() for w in words]
@@ -228,7 +229,7 @@ def _latin(words: List[str], previous: Optional[str]) -> str:
     return _pick("Latn", words, previous)
 
 
-def detect(text: str, previous: Optional[str] = None) -> str:
+def detect(text: str, previous: str | None = None) -> str:
     """The message's language code, or "other". `previous` is the conversation's language
     so far (None at the start): short messages continue it."""
     if previous is not None and previous not in codes() and previous != OTHER:

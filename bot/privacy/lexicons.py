@@ -15,12 +15,17 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
-from functools import lru_cache
-from typing import FrozenSet
+from functools import cache
 
 from bot.privacy.registry import privacy_data
 
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+# Name parts: split on spaces and hyphens only (Python's \w would split Bengali and
+# Gurmukhi words at their vowel signs, which are combining marks).
+_SPLIT = re.compile(r"[\s\-\u2010.,()]+")
+
+
+def _parts(name: str):
+    return [p for p in _SPLIT.split(name) if any(ch.isalpha() for ch in p)]
 
 # Arabic-script letter variants that differ between Arabic and Urdu spelling.
 _ARABIC_FOLD = str.maketrans({
@@ -55,12 +60,12 @@ def _provider_names(locale: str) -> set:
             continue
         for name in value:
             if isinstance(name, str):
-                out.update(fold(w) for w in _WORD.findall(name))
+                out.update(fold(w) for w in _parts(name))
     return out
 
 
-@lru_cache(maxsize=None)
-def everyday_words(code: str) -> FrozenSet[str]:
+@cache
+def everyday_words(code: str) -> frozenset[str]:
     """Stop words and common words of the language (folded)."""
     data = privacy_data(code)
     words = {fold(w) for w in data.common_words}
@@ -74,21 +79,29 @@ def everyday_words(code: str) -> FrozenSet[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=None)
-def names(code: str) -> FrozenSet[str]:
-    """First and last names for the language (folded), without its everyday words."""
+@cache
+def all_names(code: str) -> frozenset[str]:
+    """First and last names for the language (folded), everyday words included ("Drita" is
+    also "light"): enough after a cue such as "jam" or "my sister"."""
     data = privacy_data(code)
-    found = {fold(n) for raw in data.names for n in raw.split()}
+    found = {fold(n) for raw in data.names for n in _parts(raw)}
     for locale in data.faker_locales:
         found |= _provider_names(locale)
+    return frozenset(n for n in found if len(n) > 1)
+
+
+@cache
+def names(code: str) -> frozenset[str]:
+    """The names that are not everyday words of the language: a name even with no cue."""
     common = everyday_words(code)
-    return frozenset(n for n in found if len(n) > 1 and n not in common)
+    return frozenset(n for n in all_names(code) if n not in common)
 
 
-def is_name(word: str, code: str) -> bool:
-    """True if the word (or the word without a case ending) is a name of the language."""
+def is_name(word: str, code: str, cued: bool = False) -> bool:
+    """True if the word (or the word without a case ending) is a name of the language;
+    with `cued`, also names that are everyday words."""
     w = fold(word)
-    lexicon = names(code)
+    lexicon = all_names(code) if cued else names(code)
     if w in lexicon:
         return True
     # "ending>replacement" (or just "ending"): Polish "kowalskiego" -> "kowalski"

@@ -10,9 +10,8 @@ One loader for both, read once per process. Everything else asks here:
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
 
 import yaml
 
@@ -29,8 +28,8 @@ class Language:
     script: str
     direction: str
     gsm7: bool
-    sms_words: Tuple[str, ...]
-    detector: Optional[str]
+    sms_words: tuple[str, ...]
+    detector: str | None
     privacy: str
 
 
@@ -39,23 +38,23 @@ class PrivacyData:
     """What the redactor knows about one language (see data/privacy/README.md)."""
 
     code: str
-    name_cues: Tuple[str, ...] = ()
-    intro_cues: Tuple[str, ...] = ()
-    frames: Tuple[str, ...] = ()
-    kinship: Tuple[str, ...] = ()
-    titles: Tuple[str, ...] = ()
-    after_name: Tuple[str, ...] = ()
-    street_before: Tuple[str, ...] = ()
-    street_after: Tuple[str, ...] = ()
-    numbered_places: Tuple[str, ...] = ()
-    number_words: Tuple[str, ...] = ()
-    faker_locales: Tuple[str, ...] = ()
-    names: Tuple[str, ...] = ()
-    common_words: Tuple[str, ...] = ()
-    stop_words: Optional[str] = None
-    suffixes: Tuple[str, ...] = ()
-    keep: Tuple[str, ...] = ()
-    detect_words: Tuple[str, ...] = ()
+    name_cues: tuple[str, ...] = ()
+    intro_cues: tuple[str, ...] = ()
+    frames: tuple[str, ...] = ()
+    kinship: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    after_name: tuple[str, ...] = ()
+    street_before: tuple[str, ...] = ()
+    street_after: tuple[str, ...] = ()
+    numbered_places: tuple[str, ...] = ()
+    number_words: tuple[str, ...] = ()
+    faker_locales: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    common_words: tuple[str, ...] = ()
+    stop_words: str | None = None
+    suffixes: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    detect_words: tuple[str, ...] = ()
 
 
 def _root() -> Path:
@@ -72,7 +71,7 @@ def _registry() -> dict:
 
 
 @lru_cache(maxsize=1)
-def languages() -> Tuple[Language, ...]:
+def languages() -> tuple[Language, ...]:
     """Every supported language, in file order (English first)."""
     out = []
     for raw in _registry()["languages"]:
@@ -87,7 +86,7 @@ def languages() -> Tuple[Language, ...]:
     return tuple(out)
 
 
-def codes() -> Tuple[str, ...]:
+def codes() -> tuple[str, ...]:
     return tuple(lang.code for lang in languages())
 
 
@@ -98,25 +97,27 @@ def language(code: str) -> Language:
     raise KeyError(code)
 
 
-def decoys() -> Tuple[str, ...]:
+def decoys() -> tuple[str, ...]:
     """Detector languages we do not support, listed so they are not read as ours."""
     return tuple(str(d) for d in _registry().get("decoys") or ())
 
 
-@lru_cache(maxsize=None)
+@cache
 def privacy_data(code: str) -> PrivacyData:
     raw = yaml.safe_load((_root() / language(code).privacy).read_text(encoding="utf-8")) or {}
-    values: Dict[str, object] = {"code": code}
+    values: dict[str, object] = {"code": code}
     for f in fields(PrivacyData):
         if f.name == "code" or f.name not in raw:
             continue
         value = raw[f.name]
         if f.name == "stop_words":
             values[f.name] = str(value) if value else None
+        elif f.name == "faker_locales":
+            values[f.name] = tuple(str(v) for v in (value or ()))
         else:
             values[f.name] = tuple(str(v).lower() for v in (value or ()))
     return PrivacyData(**values)
 
 
-def all_privacy_data() -> Tuple[PrivacyData, ...]:
+def all_privacy_data() -> tuple[PrivacyData, ...]:
     return tuple(privacy_data(code) for code in codes())

@@ -4,14 +4,13 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from typing import Optional
 
 # Unicode name prefixes -> ISO 15924 codes of the scripts we read.
 _PREFIXES = (("LATIN", "Latn"), ("ARABIC", "Arab"), ("GURMUKHI", "Guru"), ("BENGALI", "Beng"))
 
 
 @lru_cache(maxsize=4096)
-def script_of(ch: str) -> Optional[str]:
+def script_of(ch: str) -> str | None:
     """ISO 15924 code for a letter ("Latn", "Arab", ...), "Zzzz" for letters of any other
     script, None for anything that is not a letter or mark."""
     if not (ch.isalpha() or unicodedata.category(ch).startswith("M")):
@@ -33,7 +32,7 @@ def letter_scripts(text: str) -> Counter:
     return Counter(s for s in map(script_of, text) if s)
 
 
-def word_script(word: str) -> Optional[str]:
+def word_script(word: str) -> str | None:
     """The script of a word's first letter (None if it has none)."""
     for ch in word:
         s = script_of(ch)
