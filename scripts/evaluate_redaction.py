@@ -47,6 +47,7 @@ CLEAN_CHANGED_MAX = 0.05
 LANGUAGE_RECALL_TARGET = 0.95
 LANGUAGE_CLEAN_CHANGED_MAX = 0.10
 OTHER_SET = ROOT / "tests" / "data" / "redaction_other.yml"
+LANGUAGES_HOLDOUT = ROOT / "tests" / "data" / "redaction_languages_holdout.yml"
 
 
 def language_set_path(code: str) -> Path:
@@ -228,6 +229,19 @@ def language_reports() -> Dict[str, Tuple[Report, float]]:
     return out
 
 
+def language_holdout_reports() -> Dict[str, Tuple[Report, float]]:
+    import yaml
+
+    sets = yaml.safe_load(LANGUAGES_HOLDOUT.read_text(encoding="utf-8"))["sets"]
+    out = {}
+    for code, raw in sets.items():
+        dataset = {"pii": [parse_markup(m) for m in raw.get("pii", [])],
+                   "clean": list(raw.get("clean", [])), "other_language": [],
+                   "supported_language": [], "language": code}
+        out[code] = (evaluate(dataset), first_message_detection(dataset))
+    return out
+
+
 def language_targets_met(r: Report) -> bool:
     return all(v >= LANGUAGE_RECALL_TARGET for v in r.recall.values()) and \
         r.clean_changed <= LANGUAGE_CLEAN_CHANGED_MAX
@@ -290,6 +304,8 @@ def main() -> int:
     if args.holdout:
         held = evaluate(load_set(HOLDOUT_SET))
         print_report("held-out set", held, args.show_errors)
+        print("== held-out per-language set (tests/data/redaction_languages_holdout.yml)")
+        print_language_table(language_holdout_reports())
     return 0 if ok else 1
 
 

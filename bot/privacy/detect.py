@@ -47,7 +47,7 @@ _HINT_LETTERS = {
 DETECTOR_WEIGHT = 0.5  # the low-accuracy detector is sure of itself even when wrong on short text
 HINT_WEIGHT = 0.5
 SUPPORTED_PRIOR = 0.1  # people here write our languages far more often than the decoys
-PREVIOUS_PRIOR = 0.3  # and rarely switch language mid-conversation
+PREVIOUS_PRIOR = 0.2  # and rarely switch language mid-conversation
 
 _lock = threading.Lock()
 _detectors: dict[str, object] = {}
@@ -130,7 +130,7 @@ def _pick(kind: str, words: Sequence[str], previous: str | None = None) -> str:
     text = " ".join(words)
     scores = {name: DETECTOR_WEIGHT * value for name, value in _scores(kind, text).items()}
     ours = _by_detector_name()
-    lower = [w.lower() for w in words]
+    lower = [w.lower() for w in words if len(w) > 1]  # "i", "a", "e", "o" are everyone's
     for name in list(scores):
         stop = _stop_words(name)
         if stop and lower:
@@ -215,12 +215,16 @@ def _latin(words: list[str], previous: str | None) -> str:
     content = [w.lower() for w in words if not _is_person_name(w)] or lower
     foreign = _foreign_words()
     english = [w for w in content if _is_english(w) and w not in foreign]
-    evidence = [w for w in content if w in foreign
-                or _NON_ENGLISH_LETTERS.search(w) and not _is_english(w)]
+    # a function word of another language that is also an English word ("dot", "jest") is
+    # no evidence; letters English does not use are
+    evidence = [w for w in content if not _is_english(w) and (
+        w in foreign or _NON_ENGLISH_LETTERS.search(w))]
     unknown = [w for w in content if len(w) > 2 and not _is_english(w)]
     mostly_unknown = len(unknown) >= 3 and len(unknown) >= 0.6 * len(content)
     if not evidence and not mostly_unknown:
         return "en"
+    if len(evidence) == 1 and len(content) <= 2 and not _NON_ENGLISH_LETTERS.search(evidence[0]):
+        return previous or "en"  # one short foreign-looking word proves nothing
     foreign_count = len(set(evidence) | (set(unknown) if mostly_unknown else set()))
     if len(english) >= 2 and foreign_count <= 1:
         return "en"  # English with one foreign word
@@ -238,7 +242,7 @@ def detect(text: str, previous: str | None = None) -> str:
     # Proper nouns (names, streets, "Home Office") say nothing about the language.
     words = [w for i, w in enumerate(_WORDS.findall(body))
              if i == 0 or not w[:1].isupper() or w.isupper() and len(w) > 1]
-    words = [w for w in words if not _is_allowed(w)]
+    words = [w for w in words if not (w[:1].isupper() and _is_allowed(w))]
     if not words:
         return previous or "en"
     if not words:

@@ -65,18 +65,22 @@ def _provider_names(locale: str) -> set:
 
 
 @cache
+def function_words(code: str) -> frozenset[str]:
+    """spaCy's stop words for the language (folded): pronouns, particles, auxiliaries."""
+    data = privacy_data(code)
+    if not data.stop_words:
+        return frozenset()
+    try:
+        module = importlib.import_module(f"spacy.lang.{data.stop_words}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(fold(w) for entry in module.STOP_WORDS for w in str(entry).split())
+
+
+@cache
 def everyday_words(code: str) -> frozenset[str]:
     """Stop words and common words of the language (folded)."""
-    data = privacy_data(code)
-    words = {fold(w) for w in data.common_words}
-    if data.stop_words:
-        try:
-            module = importlib.import_module(f"spacy.lang.{data.stop_words}.stop_words")
-            for entry in module.STOP_WORDS:
-                words.update(fold(w) for w in str(entry).split())
-        except ImportError:
-            pass
-    return frozenset(words)
+    return function_words(code) | {fold(w) for w in privacy_data(code).common_words}
 
 
 @cache

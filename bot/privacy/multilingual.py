@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from bot.privacy.entities import ADDRESS, HANDLE, PERSON
-from bot.privacy.lexicons import everyday_words, fold, is_name
+from bot.privacy.lexicons import everyday_words, fold, function_words, is_name
 from bot.privacy.registry import all_privacy_data, codes, language, privacy_data
 from bot.privacy.scripts import word_script
 
@@ -133,6 +133,12 @@ def _keep_phrases(code: str) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(phrases, key=len, reverse=True))
 
 
+def _broad_name(word: str) -> bool:
+    from bot.privacy.names import english_words, name_part
+
+    return name_part(word) and word.lower() not in english_words()
+
+
 class _Context:
     """What the name rules need to know about one message."""
 
@@ -142,6 +148,10 @@ class _Context:
         self.everyday = everyday_words(code) | everyday_words("en")
         self.stop = self.everyday  # function words end a name
         self.kept = self._kept_tokens()
+        # In Title Case or ALL CAPS messages capitals say nothing about names.
+        latin = [t for t in tokens if t.script == "Latn"]
+        self.caps_meaningful = not (len(latin) >= 4 and sum(t.capitalised for t in latin)
+                                    >= 0.6 * len(latin))
         self.cue_tokens: set = set()  # words of matched cue phrases ("میرے مالک") are no names
 
     def _kept_tokens(self) -> set:
@@ -153,16 +163,24 @@ class _Context:
                     kept.update(range(i, i + len(phrase)))
         return kept
 
+    def function_word(self, i: int) -> bool:
+        w = fold(self.tokens[i].text)
+        return w in function_words(self.code) or w in function_words("en")
+
     def everyday_word(self, i: int) -> bool:
         t = self.tokens[i]
         return fold(t.text) in self.everyday or t.key in self.everyday
 
     def known_name(self, i: int, cue_code: str | None = None) -> bool:
         """A name of the message's language or the cue's; after a cue, everyday words that
-        are names count too."""
-        text = self.tokens[i].text
+        are names count too. Latin-script words also count when they are in the broad name
+        list of the English path (44 Faker locales: people here name people from every
+        community, whatever language they write in)."""
+        t = self.tokens[i]
         langs = {self.code, cue_code or self.code}
-        return any(is_name(text, c, cued=cue_code is not None) for c in langs)
+        if any(is_name(t.text, c, cued=cue_code is not None) for c in langs):
+            return True
+        return t.script == "Latn" and len(t.text) > 2 and _broad_name(t.text)
 
     def adjacent(self, i: int) -> bool:
         """Only spaces between token i-1 and token i (no comma, no full stop)."""
@@ -188,11 +206,13 @@ def _first_name_ok(ctx: _Context, i: int, kind: str, cue_code: str) -> bool:
     if kind in ("name", "frame"):
         return not ctx.everyday_word(i) or (latin and t.capitalised and ctx.known_name(i, cue_code))
     if latin:
-        if t.capitalised:
+        if t.capitalised and ctx.caps_meaningful:
             return not ctx.everyday_word(i) or ctx.known_name(i, cue_code)
         return ctx.known_name(i, cue_code) and not ctx.everyday_word(i)
-    # scripts without capitals: a known name, or a word before "ne"/"ko"-like particles
-    if ctx.known_name(i, cue_code) and not ctx.everyday_word(i):
+    # scripts without capitals: a known name (after a kinship word, even one that is also an
+    # everyday word: "أخي كريم"), or a word before "ne"/"ko"-like particles
+    if ctx.known_name(i, cue_code) and not (
+            ctx.function_word(i) if kind == "kin" else ctx.everyday_word(i)):
         return True
     nxt = i + 1 < len(ctx.tokens) and ctx.tokens[i + 1].key in _after_name()
     return kind == "kin" and nxt and not ctx.everyday_word(i)
@@ -204,7 +224,7 @@ def _next_name_ok(ctx: _Context, i: int, kind: str, cue_code: str) -> bool:
     if i in ctx.kept or not ctx.adjacent(i):
         return False
     if t.script == "Latn":
-        if t.capitalised:
+        if t.capitalised and ctx.caps_meaningful:
             return not (ctx.everyday_word(i) and not ctx.known_name(i, cue_code))
         return ctx.known_name(i, cue_code) and not ctx.everyday_word(i)
     if ctx.known_name(i, cue_code) and not ctx.everyday_word(i):
@@ -216,6 +236,8 @@ def _match_phrase(ctx: _Context, i: int) -> tuple[_Phrase, int] | None:
     """The longest cue phrase starting at token i: (phrase, index after it)."""
     keys = [t.key for t in ctx.tokens]
     for phrase in _phrases().get(keys[i], ()):
+        if phrase.code == "en" and ctx.code == "en":
+            continue  # English cues in English: the spaCy-informed NameRecognizer does them
         end = i + len(phrase.keys)
         if tuple(keys[i:end]) == phrase.keys:
             return phrase, end

@@ -35,7 +35,7 @@ from typing import NamedTuple
 from bot.privacy import multilingual
 from bot.privacy.allow_list import default_allow_list
 from bot.privacy.detect import detect
-from bot.privacy.digits import to_ascii
+from bot.privacy.normalise import for_analysis, to_original
 from bot.privacy.entities import (
     ADDRESS,
     CARD,
@@ -303,21 +303,24 @@ def find_spans(text: str, language: str | None = None) -> list[Finding]:
     if code not in codes():
         return [Finding(0, len(text), OTHER_LANGUAGE_ENTITY, 1.0)]
     engines = _get_engines()
-    ascii_text = to_ascii(text)
-    results = (_english_results(ascii_text, engines) if code == "en"
-               else _pattern_results(ascii_text, engines, code))
-    findings: list[Finding] = [Finding(s, e, PERSON, 0.99)
-                               for s, e in multilingual.other_script_words(text, code)]
-    allowed_spans = engines.allow.spans(ascii_text)
-    number_spans = engines.allow.number_spans(ascii_text)
-    placeholder_spans = [m.span() for m in _PLACEHOLDER_RE.finditer(text)]
+    clean, offsets = for_analysis(text)
+    results = (_english_results(clean, engines) if code == "en"
+               else _pattern_results(clean, engines, code))
+    # Words in a script the language is not written in: taken whole (typed as a name,
+    # below any pattern type, so an address or number written in them keeps its type).
+    findings: List[Finding] = [Finding(s, e, PERSON, 0.5)
+                               for s, e in multilingual.other_script_words(clean, code)]
+    allowed_spans = engines.allow.spans(clean)
+    number_spans = engines.allow.number_spans(clean)
+    placeholder_spans = [m.span() for m in _PLACEHOLDER_RE.finditer(clean)]
     for r in results:
-        f = _to_finding(r, ascii_text)
+        f = _to_finding(r, clean)
         if f is None or any(s <= f.start and f.end <= e for s, e in placeholder_spans):
             continue  # already redacted (the tracker store redacts a second time)
-        if not _allowed(ascii_text, f, engines.allow, allowed_spans, number_spans):
+        if not _allowed(clean, f, engines.allow, allowed_spans, number_spans):
             findings.append(f)
-    return _merge(findings, text)
+    merged = _merge(findings, clean)
+    return [Finding(*to_original(offsets, f.start, f.end), f.entity, f.score) for f in merged]
 
 
 def _spacy_person_is_noise(fragment: str) -> bool:
