@@ -308,7 +308,7 @@ def find_spans(text: str, language: str | None = None) -> list[Finding]:
                else _pattern_results(clean, engines, code))
     # Words in a script the language is not written in: taken whole (typed as a name,
     # below any pattern type, so an address or number written in them keeps its type).
-    findings: List[Finding] = [Finding(s, e, PERSON, 0.5)
+    findings: list[Finding] = [Finding(s, e, PERSON, 0.5)
                                for s, e in multilingual.other_script_words(clean, code)]
     allowed_spans = engines.allow.spans(clean)
     number_spans = engines.allow.number_spans(clean)
