@@ -224,7 +224,8 @@ def _next_name_ok(ctx: _Context, i: int, kind: str, cue_code: str) -> bool:
     if i in ctx.kept or not ctx.adjacent(i):
         return False
     if t.script == "Latn":
-        if t.capitalised and ctx.caps_meaningful:
+        # after "my name is": capitals count even in a message with many of them
+        if t.capitalised and (ctx.caps_meaningful or kind == "name"):
             return not (ctx.everyday_word(i) and not ctx.known_name(i, cue_code))
         return ctx.known_name(i, cue_code) and not ctx.everyday_word(i)
     if ctx.known_name(i, cue_code) and not ctx.everyday_word(i):
