@@ -134,6 +134,8 @@ def canary_run(trained_model, tmp_path_factory):
         "LOG_LEVEL_LIBRARIES": "DEBUG", "LOG_LEVEL": "DEBUG",
         "SAFE_REPORT_THEMES_DB": str(base / "themes.db"), "SAFE_REPORT_THEMES_FLUSH_SECONDS": "2",
         "TWILIO_AUTH_TOKEN": TOKEN, "SAFE_REPORT_PUBLIC_URL": PUBLIC,
+        # one conversation carries a message in every language: more than a minute's limit
+        "SAFE_REPORT_RATE_PER_CONVERSATION": "100",
     }
     stack = start_running_stack(base, env=env, rasa_args=["--debug"], actions_args=["--debug"])
     answers = []
