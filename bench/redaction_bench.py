@@ -95,11 +95,59 @@ def summary(label: str, timings: list) -> str:
             f"p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms")
 
 
+def stack_memory() -> None:
+    """Start the real stack (Rasa + action server), send every language's labelled messages
+    through the web chat, and print the peak resident memory (VmHWM) of each process."""
+    import socket
+    import tempfile
+
+    import httpx
+
+    from bench.procs import _status_kb, tree
+    from bot.launcher import start_stack
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    port, actions_port = free_port(), free_port()
+    log = Path(tempfile.mkdtemp()) / "stack.log"
+    stack, _ = start_stack(port=port, actions_port=actions_port, log_file=str(log),
+                           env={"SAFE_REPORT_RATE_PER_CONVERSATION": "100000",
+                                "SAFE_REPORT_RATE_PER_ADDRESS": "100000"})
+    try:
+        sent = 0
+        by_language: dict = {}
+        for code, text in message_mix():
+            if len(by_language.setdefault(code, [])) < 10:
+                by_language[code].append(text)
+        with httpx.Client(timeout=120) as client:
+            for code, texts in by_language.items():
+                for i, text in enumerate(texts):
+                    client.post(f"http://127.0.0.1:{port}/webhooks/webchat/webhook",
+                                json={"sender": f"bench-{code}-{i}", "message": text})
+                    sent += 1
+        pids = [pid for proc in stack.processes for pid in tree(proc.pid)]
+        peaks = {pid: (_status_kb(pid, "VmHWM") or 0) / 1024 for pid in pids}
+        print(f"stack after {sent} messages in {len(by_language)} languages:")
+        for pid, mb in peaks.items():
+            print(f"  pid {pid}: VmHWM {mb:.0f} MB")
+        print(f"  total VmHWM {sum(peaks.values()):.0f} MB")
+    finally:
+        stack.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--stack-memory", action="store_true",
+                        help="also start the real stack and report its peak memory")
     args = parser.parse_args()
+    if args.stack_memory:
+        stack_memory()
+        return
     print(f"cores: {os.cpu_count()}, message mix: {len(message_mix())} distinct messages")
     timings = run(args.rounds)
     print(summary("1 process, all", timings))

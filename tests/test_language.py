@@ -204,3 +204,15 @@ def test_channel_passes_the_language_to_rasa_and_keeps_it_out_of_logs(caplog):
     assert seen[1][1] == {"language": "pl"}  # a short reply continues the conversation
     assert seen[2] == ("[OTHER_LANGUAGE]", {"language": "other"})
     assert "'language': 'pl'" not in caplog.text and "Katarzyna" not in caplog.text
+
+
+def test_channel_fails_closed_when_detection_fails(monkeypatch):
+    import bot.privacy
+    from bot.channels.base import _language_and_redact
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.privacy, "detect_language", broken)
+    assert _language_and_redact("Nazywam się Katarzyna Wójcik", None) == ("other",
+                                                                          "[OTHER_LANGUAGE]")
