@@ -128,7 +128,8 @@ def _after_name() -> frozenset[str]:
 
 
 @cache
-def _keep_phrases(code: str) -> tuple[tuple[str, ...], ...]:
+def _keep_phrases() -> tuple[tuple[str, ...], ...]:
+    """Phrases of every language that are never names ("tiếng Anh": English)."""
     phrases = {tuple(_key(w) for w in p.split()) for d in all_privacy_data() for p in d.keep}
     return tuple(sorted(phrases, key=len, reverse=True))
 
@@ -142,11 +143,11 @@ def _broad_name(word: str) -> bool:
 class _Context:
     """What the name rules need to know about one message."""
 
-    def __init__(self, tokens: list[Token], code: str):
+    def __init__(self, text: str, tokens: list[Token], code: str):
+        self.text = text
         self.tokens = tokens
         self.code = code
         self.everyday = everyday_words(code) | everyday_words("en")
-        self.stop = self.everyday  # function words end a name
         self.kept = self._kept_tokens()
         # In Title Case or ALL CAPS messages capitals say nothing about names.
         latin = [t for t in tokens if t.script == "Latn"]
@@ -157,7 +158,7 @@ class _Context:
     def _kept_tokens(self) -> set:
         kept = set()
         keys = [t.key for t in self.tokens]
-        for phrase in _keep_phrases(self.code):
+        for phrase in _keep_phrases():
             for i in range(len(keys) - len(phrase) + 1):
                 if tuple(keys[i:i + len(phrase)]) == phrase:
                     kept.update(range(i, i + len(phrase)))
@@ -190,11 +191,7 @@ class _Context:
         return gap.strip() == ""
 
     def _text_between(self, a: int, b: int) -> str:
-        return self._text[self.tokens[a].end:self.tokens[b].start]
-
-    def bind(self, text: str) -> _Context:
-        self._text = text
-        return self
+        return self.text[self.tokens[a].end:self.tokens[b].start]
 
 
 def _first_name_ok(ctx: _Context, i: int, kind: str, cue_code: str) -> bool:
@@ -373,7 +370,7 @@ def find(text: str, code: str) -> list[Finding]:
     if code not in codes():
         raise ValueError("unsupported language")
     tokens = tokenize(text)
-    ctx = _Context(tokens, code).bind(text)
+    ctx = _Context(text, tokens, code)
     findings: list[Finding] = []
     cued = _cued_names(ctx)  # first: it records the cue words the lexicon rule skips
     for a, b in cued + _lexicon_names(ctx):
