@@ -2,7 +2,10 @@
 
 1. Bad input (not text, empty, too long) gets a short, safe answer and never reaches Rasa.
 2. The deterministic danger check runs on the raw text (in memory only).
-3. The sender id is replaced by a keyed pseudonym; the text is redacted (bot.privacy).
+3. The sender id is replaced by a keyed pseudonym; the message's language is found (short
+   messages continue the conversation's, kept beside the pseudonym with the same expiry);
+   the text is redacted in that language (bot.privacy). Rasa gets the language as
+   UserMessage.metadata["language"]: a code of data/languages.yml or "other".
 4. Rasa answers through a collecting output channel. If anything fails, the person still gets
    the fixed error answer with 999; if the check found danger and the answer lacks 999 and the
    Silent Solution, the emergency answer is put first.
@@ -13,26 +16,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
 from bot import safety
 from bot.log_privacy import register_sensitive, sensitive
 from bot.privacy import memo
+from bot.privacy.entities import OTHER_LANGUAGE
 from bot.privacy.pseudonyms import default_pseudonymizer
+from bot.privacy.registry import is_answered
 from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
+OTHER = "other"  # the language code of every language we do not support
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-def _redact(text: str) -> str:
-    from bot.privacy import redact  # imported late: loads Presidio and spaCy
+def _language_and_redact(text: str, previous: Optional[str]) -> Tuple[str, str]:
+    """(language, redacted text). If finding the language fails, the message is treated as
+    a language we do not support: replaced whole, never passed on raw."""
+    from bot.privacy import detect_language, redact  # imported late: loads Presidio and spaCy
 
-    return redact(text)
+    try:
+        language = detect_language(text, previous)
+    except Exception as exc:  # fail closed
+        logger.error("language detection failed (%s); message withheld", type(exc).__name__)
+        language = OTHER
+    return language, redact(text, language)
+
+
+def _language_forms(language: Optional[str]) -> List[str]:
+    """How the language can appear in Rasa's DEBUG logs (its session-start metadata slot is
+    logged as a dict): registered as sensitive so no log record of this request carries it."""
+    if not language:
+        return []
+    return [f"'language': '{language}'", f'"language": "{language}"',
+            f"'language':'{language}'", f'"language":"{language}"']
 
 
 def fixed(name: str) -> List[Dict[str, Any]]:
@@ -70,7 +92,7 @@ class SafeInputChannel(InputChannel):
             if len(raw_text) > settings().max_message_chars:
                 return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
 
-            first, sender, text = True, None, None
+            first, sender, text, language = True, None, None, None
             try:
                 # Inside the try: with Redis down the pseudonym key store raises too.
                 first = not self.pseudonymizer.is_known(raw_sender, self.channel_kind)
@@ -79,14 +101,9 @@ class SafeInputChannel(InputChannel):
                 if safety.is_forget_command(raw_text):
                     text = "/" + safety.FORGET_INTENT
                 else:
-                    # A leading "/" would make Rasa skip the NLU and read an intent and slot
-                    # values straight from the text: people type text, not commands.
-                    plain = raw_text.lstrip().lstrip("/") or raw_text
-                    # Off the event loop: redaction is CPU work (spaCy + regexes).
-                    text = await asyncio.to_thread(_redact, plain)
-                    memo.mark_clean(text)
-                register_sensitive([text])
-                messages = await self._ask_rasa(text, sender, on_new_message)
+                    language, text = await self._language_and_text(raw_text, sender, first)
+                register_sensitive([text, *_language_forms(language)])
+                messages = await self._ask_rasa(text, sender, on_new_message, language)
             except Exception as exc:
                 logger.error("Could not answer a %s message (%s)", self.channel_kind, type(exc).__name__)
                 messages = fixed("utter_error")
@@ -101,13 +118,31 @@ class SafeInputChannel(InputChannel):
                     logger.error("Could not forget a pseudonym (%s)", type(exc).__name__)
             return self.decorate(messages, first)
 
+    async def _language_and_text(self, raw_text: str, sender: str, first: bool) -> Tuple[str, str]:
+        """The message's language (kept beside the pseudonym) and its redacted text."""
+        # A leading "/" would make Rasa skip the NLU and read an intent and slot values
+        # straight from the text: people type text, not commands.
+        plain = raw_text.lstrip().lstrip("/") or raw_text
+        previous = None if first else self.pseudonymizer.conversation_language(sender)
+        # Off the event loop: detection and redaction are CPU work (spaCy + regexes).
+        language, text = await asyncio.to_thread(_language_and_redact, plain, previous)
+        self.pseudonymizer.remember_language(sender, language)
+        if not is_answered(language):
+            # Redacted and counted, but the NLU does not read this language yet: the fallback
+            # answer, never a guess by a model trained on English (data/languages.yml).
+            text = OTHER_LANGUAGE
+        memo.mark_clean(text)
+        return language, text
+
     def decorate(self, messages: List[Dict[str, Any]], first: bool) -> List[Dict[str, Any]]:
         """Channel-specific additions to an answer (the SMS channel adds its first-contact notice)."""
         return messages
 
-    async def _ask_rasa(self, text: str, sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
+    async def _ask_rasa(self, text: str, sender: str, on_new_message: OnNewMessage,
+                        language: Optional[str] = None) -> List[Dict[str, Any]]:
         collector = CollectingOutputChannel()
+        metadata = {"language": language} if language else None
         await on_new_message(
-            UserMessage(text, collector, sender, input_channel=self.channel_kind, metadata=None)
+            UserMessage(text, collector, sender, input_channel=self.channel_kind, metadata=metadata)
         )
         return [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]

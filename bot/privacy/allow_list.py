@@ -12,10 +12,8 @@ phrase found in the message ("Southall Black Sisters" is not a person called Sis
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import FrozenSet, Iterable, List, Tuple
 
 NATIONS = ("England", "Wales", "Scotland", "Northern Ireland", "N. Ireland", "NI", "UK",
@@ -122,46 +120,27 @@ def _digits(text: str) -> str:
     return d
 
 
-def _resources_path() -> Path:
-    root = os.environ.get("SAFE_REPORT_ROOT") or Path(__file__).resolve().parents[2]
-    return Path(root) / "data" / "resources.yml"
+def _host(value: str) -> str:
+    host = value.strip().split("@")[-1]
+    host = re.sub(r"^https?://", "", host).split("/")[0].lower()
+    return host[4:] if host.startswith("www.") else host
 
 
-def _walk_resources() -> Tuple[List[str], List[str], List[str]]:
-    """(names, numbers, web/email domains) from data/resources.yml; empty if unreadable."""
-    names: List[str] = []
-    numbers: List[str] = []
-    domains: List[str] = []
+def _from_resources() -> Tuple[List[str], List[str], List[str], List[str]]:
+    """(names, numbers, web/email domains, service mailboxes) of data/resources.yml, read
+    through bot/resources.py (the one loader); empty if the file is missing or malformed,
+    and the fallback lists still apply."""
+    from bot import resources
+
     try:
-        import yaml  # PyYAML comes with Rasa
-
-        data = yaml.safe_load(_resources_path().read_text(encoding="utf-8")) or {}
-    except Exception:  # missing or malformed: the fallback lists still apply
-        return names, numbers, domains
-    entries = data.get("resources", []) if isinstance(data, dict) else []
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict):
-            continue
-        for key in ("name", "short_name", "aka", "also_known_as", "organisation"):
-            value = entry.get(key)
-            for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, str) and v.strip():
-                    names.append(v.strip())
-        for key in ("phone", "text", "extra_numbers", "numbers", "sms"):
-            value = entry.get(key)
-            for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, (str, int)) and str(v).strip():
-                    numbers.append(str(v))
-        for key in ("web", "email", "url", "website"):
-            value = entry.get(key)
-            for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, str) and v.strip():
-                    host = v.strip().split("@")[-1]
-                    host = re.sub(r"^https?://", "", host).split("/")[0].lower()
-                    if host.startswith("www."):
-                        host = host[4:]
-                    domains.append(host)
-    return names, numbers, domains
+        entries = resources.load()
+    except Exception:  # noqa: BLE001  (missing or malformed: the fallback lists apply)
+        return [], [], [], []
+    names = [r.name for r in entries]
+    numbers = [n for r in entries for n in (r.phone, r.text, *r.extra_numbers) if n]
+    domains = [_host(v) for r in entries for v in (r.web, r.email) if v]
+    emails = [r.email for r in entries if r.email]
+    return names, numbers, domains, emails
 
 
 class AllowList:
@@ -170,6 +149,12 @@ class AllowList:
     def __init__(self, phrases: Iterable[str], numbers: Iterable[str], domains: Iterable[str]):
         cleaned = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
         self.phrases: FrozenSet[str] = frozenset(p.lower() for p in cleaned)
+        # Words of allowed phrases of two or more words ("silent", "solution", "office").
+        self.phrase_words: FrozenSet[str] = frozenset(
+            w for p in self.phrases if " " in p for w in p.split() if len(w) > 2)
+        # Words of allowed phrases of two or more words ("silent", "solution", "office").
+        self.phrase_words: FrozenSet[str] = frozenset(
+            w for p in self.phrases if " " in p for w in p.split() if len(w) > 2)
         # One alternation, longest first, on word boundaries, any case.
         self._phrase_re = re.compile(
             r"(?<!\w)(?:" + "|".join(re.escape(p) for p in cleaned) + r")(?!\w)", re.IGNORECASE
@@ -217,25 +202,14 @@ class AllowList:
 
 @lru_cache(maxsize=1)
 def default_allow_list() -> AllowList:
-    names, numbers, domains = _walk_resources()
-    emails = ["helpline@sdafmh.org.uk", "help@dsahelpline.org", "help@galop.org.uk",
-              "fmu@fcdo.gov.uk"]
+    names, numbers, domains, emails = _from_resources()
+    fallback_emails = ["helpline@sdafmh.org.uk", "help@dsahelpline.org", "help@galop.org.uk",
+                       "fmu@fcdo.gov.uk"]
     return AllowList(
         phrases=list(NATIONS) + list(FALLBACK_ORGANISATIONS) + list(DOMAIN_PHRASES) + names
         + list(PLACES) + ["Sri Lanka", "Hong Kong", "Milton Keynes", "Tower Hamlets",
                           "El Salvador", "Northern Ireland"]
-        + emails + _emails_from_resources(),
+        + fallback_emails + emails,
         numbers=list(FALLBACK_NUMBERS) + numbers,
         domains=list(FALLBACK_DOMAINS) + domains,
     )
-
-
-def _emails_from_resources() -> List[str]:
-    try:
-        import yaml
-
-        data = yaml.safe_load(_resources_path().read_text(encoding="utf-8")) or {}
-        return [e["email"] for e in data.get("resources", [])
-                if isinstance(e, dict) and isinstance(e.get("email"), str)]
-    except Exception:
-        return []

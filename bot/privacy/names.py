@@ -183,7 +183,7 @@ def dictionary_words() -> FrozenSet[str]:
     such as "de", "la") are left out."""
     from spacy.lookups import Lookups
 
-    from bot.privacy.redaction import model_path
+    from bot.privacy.spacy_model import model_path
 
     lookups = Lookups().from_disk(model_path() / "lemmatizer" / "lookups")
     index = lookups.get_table("lemma_index")

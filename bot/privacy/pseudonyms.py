@@ -10,61 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 import threading
-import time
-from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Optional
 
-DEFAULT_ROTATION_SECONDS = 24 * 3600
-DEFAULT_IDLE_SECONDS = 30 * 60
-
-
-@dataclass(frozen=True)
-class KeyGeneration:
-    number: int
-    key: bytes
-    created: float
-
-
-class MemoryKeyStore:
-    """Keys and the set of active pseudonyms, held in this process only."""
-
-    def __init__(self, rotation_seconds: float, idle_seconds: float, clock=time.monotonic):
-        self.rotation_seconds = rotation_seconds
-        self.idle_seconds = idle_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._current = KeyGeneration(1, secrets.token_bytes(32), clock())
-        self._previous: Optional[KeyGeneration] = None
-        self._active: Dict[str, float] = {}  # pseudonym -> last seen (monotonic)
-
-    def keys(self) -> "tuple[KeyGeneration, Optional[KeyGeneration]]":
-        with self._lock:
-            now = self._clock()
-            if now - self._current.created >= self.rotation_seconds:
-                self._previous = self._current
-                self._current = KeyGeneration(self._current.number + 1, secrets.token_bytes(32), now)
-            if self._previous and now - self._current.created >= self.idle_seconds:
-                self._previous = None  # the grace window is over: the old key is gone for good
-            return self._current, self._previous
-
-    def is_active(self, pseudonym: str) -> bool:
-        with self._lock:
-            seen = self._active.get(pseudonym)
-            return seen is not None and self._clock() - seen < self.idle_seconds
-
-    def touch(self, pseudonym: str) -> None:
-        with self._lock:
-            now = self._clock()
-            self._active[pseudonym] = now
-            if len(self._active) > 10000:  # drop idle entries now and then
-                self._active = {p: t for p, t in self._active.items() if now - t < self.idle_seconds}
-
-    def forget(self, pseudonym: str) -> None:
-        with self._lock:
-            self._active.pop(pseudonym, None)
+from bot.privacy.key_generation import (  # noqa: F401  (re-exported for older imports)
+    DEFAULT_IDLE_SECONDS, DEFAULT_ROTATION_SECONDS, KeyGeneration,
+)
+from bot.privacy.key_store import MemoryKeyStore, store_from_settings
+from bot.settings import settings
 
 
 def _hmac(key: bytes, raw_id: str) -> str:
@@ -74,8 +27,8 @@ def _hmac(key: bytes, raw_id: str) -> str:
 
 class Pseudonymizer:
     def __init__(self, store=None, rotation_seconds: Optional[float] = None, idle_seconds: Optional[float] = None):
-        rotation = rotation_seconds or float(os.environ.get("SAFE_REPORT_KEY_ROTATION_SECONDS", DEFAULT_ROTATION_SECONDS))
-        idle = idle_seconds or float(os.environ.get("SAFE_REPORT_IDLE_SECONDS", DEFAULT_IDLE_SECONDS))
+        rotation = rotation_seconds or settings().key_rotation_seconds
+        idle = idle_seconds or settings().idle_seconds
         self.store = store or MemoryKeyStore(rotation, idle)
 
     def pseudonym(self, raw_id: str, channel_kind: str) -> str:
@@ -99,6 +52,14 @@ class Pseudonymizer:
             self.store.is_active(f"{channel_kind}-{_hmac(k.key, raw)}") for k in (current, previous) if k is not None
         )
 
+    def conversation_language(self, pseudonym: str) -> Optional[str]:
+        """The language of this conversation so far (None when it is new or has expired)."""
+        return self.store.language(pseudonym)
+
+    def remember_language(self, pseudonym: str, code: str) -> None:
+        """Keep the conversation's language beside its pseudonym, with the same expiry."""
+        self.store.set_language(pseudonym, code)
+
     def forget(self, pseudonym: str) -> None:
         self.store.forget(pseudonym)
 
@@ -112,7 +73,5 @@ def default_pseudonymizer() -> Pseudonymizer:
     global _default
     with _default_lock:
         if _default is None:
-            from bot.privacy.key_store import store_from_environment
-
-            _default = Pseudonymizer(store=store_from_environment())
+            _default = Pseudonymizer(store=store_from_settings())
         return _default

