@@ -163,7 +163,7 @@ def canary_run(trained_model, tmp_path_factory):
 
 def written_files(started: float, roots):
     for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
+        for dirpath, _dirnames, filenames in os.walk(root):
             if "/proc" in dirpath:
                 continue
             for name in filenames:
