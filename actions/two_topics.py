@@ -9,8 +9,10 @@ the user wrote.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,6 +25,7 @@ from actions.actions import (
     nation_matters,
 )
 from bot import resources
+from bot.paths import DOMAIN_FILE
 
 TOPICS_KEY = "topics"  # bot.nlu.two_topics.TOPICS_KEY (not imported: the action server has no NLU)
 MAX_TOPICS = 2
@@ -39,6 +42,14 @@ URGENCY = [
     "spouse_visa", "legal_advice", "specialist_groups", "nhs_treatment", "victims_code",
     "privacy_info",
 ]
+
+
+@functools.lru_cache(maxsize=1)
+def response_names() -> frozenset:
+    """The responses in domain.yml. Rasa sends no domain to our actions
+    (enable_selective_domain in endpoints.yml), so it is read here once."""
+    with open(DOMAIN_FILE, encoding="utf-8") as f:
+        return frozenset((yaml.safe_load(f) or {}).get("responses") or {})
 
 
 def ordered_topics(found: list[str], responses: dict) -> list[str]:
@@ -75,7 +86,7 @@ class ActionAnswerTwoTopics(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         found = list(tracker.latest_message.get(TOPICS_KEY) or [])
-        topics = ordered_topics(found, domain.get("responses") or {})
+        topics = ordered_topics(found, domain.get("responses") or response_names())
         if not topics:  # the policy only calls this with two topics; be safe anyway
             dispatcher.utter_message(response="utter_fallback")
             return []

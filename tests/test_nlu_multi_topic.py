@@ -149,3 +149,19 @@ def test_both_topics_are_answered_in_the_multi_holdout(trained_model):
     missed = [(text, mt.answered_topics(p, RESPONSES)) for p, (text, expected) in zip(parses, multi)
               if not mt.covers(mt.answered_topics(p, RESPONSES), expected)]
     assert 1 - len(missed) / len(multi) >= MIN_BOTH_ANSWERED, missed
+
+
+@pytest.mark.timeout(600)
+def test_through_the_real_stack_both_answers_once_each(rasa_stack):
+    """The issue's message through the web chat: emergency answer (the danger patterns match
+    "he hits me"), the partner-visa answer and the police answer, one services list."""
+    text = ("my husband brought me here on a spouse visa and he hits me. "
+            "if i go to police will they send me back?")
+    answer = rasa_stack.say("two-topics-test", text)
+    assert answer.count("999") >= 1 and "Silent Solution" in answer
+    assert RESPONSES["utter_spouse_visa"][0]["text"][:60] in answer
+    fear = [RESPONSES[f"utter_{t}"][0]["text"][:60]
+            for t in ("police_share_data", "fear_arrest_deport", "report_no_papers")]
+    assert any(f in answer for f in fear)
+    assert answer.count("Services that can help") == 1
+    assert answer.count(RESPONSES["utter_danger"][0]["text"][:60]) == 1
