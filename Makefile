@@ -34,8 +34,10 @@ lock:
 # Retrains only when the training data or configuration changed (make compares timestamps).
 train: $(MODEL)
 
+# OMP_WAIT_POLICY: the sentence-embedding engine's OpenMP threads must not spin while they
+# wait (bot/nlu/sentence_embeddings.py); it has to be set before the process loads OpenMP.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(PY) -m bot rasa train --fixed-model-name safe-report --out models --quiet
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m bot rasa train --fixed-model-name safe-report --out models --quiet
 	touch $@
 
 validate: install

@@ -2,7 +2,7 @@
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_danger import DangerOverride
+from bot.nlu.danger_override import DangerOverride
 
 
 def message(text, intent, confidence=0.8):
