@@ -127,7 +127,7 @@ class Servers:
         # even with telemetry off; our wrapper prevents that, the reference does not.
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3",
                    SQLALCHEMY_SILENCE_UBER_WARNING="1", HOME=str(self.workdir),
-                   # The model's pipeline includes bot.nlu_danger.DangerOverride: same model, same code.
+                   # The model's pipeline includes bot.nlu.danger_override.DangerOverride: same model, same code.
                    PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.pop("SANIC_WORKERS", None)
         command = [str(RASA_BIN)] if not with_fixes else [sys.executable, "-c", PLAIN_WITH_FIXES]
