@@ -48,6 +48,11 @@ NOT_DANGER = [
     "they took my passport",
     "he hit me two years ago",
     "my boss cut my wages",
+    # Negated: the person says it is NOT an emergency; they need the answer to their question.
+    "how do i report if it is not an emergency",
+    "what is the non-emergency number",
+    "who do i call if nobody is in danger",
+    "i am not in danger now but want to report",
 ]
 
 
