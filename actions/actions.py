@@ -34,10 +34,23 @@ TOPIC_INTENTS = frozenset(
         "lgbt_victim",
         "nhs_treatment",
         "victims_code",
+        "nrpf",
+        "children_fear",
+        "visa_threat",
+        "witness",
+        "work_exploitation",
+        "asylum_seeker",
+        "how_to_report",
+        "stalking",
+        "economic_abuse",
+        "deaf_access",
     }
 )
 GENERAL_TOPIC = "general"
 MESSAGE_LIMIT = 480
+# An SMS answer should stay short. When every nation's services do not fit in this many
+# messages, services for one part of the UK are shortened to their name and one contact.
+MAX_SERVICE_MESSAGES = 3
 
 
 def current_topic(tracker: Tracker) -> Text:
@@ -72,7 +85,23 @@ def services_messages(topic: Text, nation: Optional[Text]) -> List[Text]:
         where = f" in {nation}" if nation else ""
         header = f"I don't have a checked service for this{where}. These may still help:"
     lines = [resources.format_line(e, show_nations=nation is None) for e in entries]
-    return resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
+    messages = resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
+    if len(messages) > MAX_SERVICE_MESSAGES:
+        lines = [resources.format_line(e, show_nations=True) if e.uk_wide else short_line(e)
+                 for e in entries]
+        header += " Tell me your part of the UK for more about each one."
+        messages = resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
+    return messages
+
+
+def short_line(resource: resources.Resource) -> Text:
+    """'Name (Scotland): one contact.' Only fields usable as fact; no note."""
+    label = resources.nations_label(resource)
+    name = resource.name if label in resource.name else resources._with_label(resource.name, label)
+    for field in ("phone", "web", "email"):
+        if resource.usable(field):
+            return f"{name}: {getattr(resource, field)}."
+    return f"{name}."
 
 
 def nation_matters(topic: Text) -> bool:

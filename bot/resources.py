@@ -52,7 +52,8 @@ class Resource:
     free: bool
     note: Optional[str]
     source: str
-    checked: str
+    source_date: Optional[str]  # the date the source itself gives
+    provider_checked: Optional[str]  # last checked on the provider's own site (None: never)
     verified: bool
     unverified_fields: Tuple[str, ...]
 
@@ -100,7 +101,8 @@ def _parse(raw: dict) -> Resource:
         free=bool(raw.get("free", False)),
         note=opt("note"),
         source=str(raw["source"]),
-        checked=str(raw["checked"]),
+        source_date=opt("source_date"),
+        provider_checked=opt("provider_checked"),
         verified=bool(raw["verified"]),
         unverified_fields=tup("unverified_fields"),
     )

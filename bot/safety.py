@@ -22,8 +22,12 @@ logger = logging.getLogger(__name__)
 # Used only if domain.yml cannot be read: the one message that must never be missing.
 LAST_RESORT_DANGER = (
     "If you are in danger now, call 999. If you cannot speak, call 999, then press 55 "
-    "on a mobile when asked. Nobody reads this chat live."
+    "on a mobile when asked. On a landline, stay on the line and cough or tap. "
+    "Thinking of ending your life? Samaritans: 116 123, free, 24/7. Nobody reads this chat live."
 )
+# The Silent Solution as the answer must give it: 999, then 55 pressed on a mobile. A bare
+# "55" is not enough: Crimestoppers' 0800 555 111 contains it.
+_SILENT_SOLUTION_RE = re.compile(r"\b999\b[^.]{0,20}\bthen press 55\b", re.IGNORECASE)
 
 _WHO = r"(?:he|she|they|some ?one|somebody|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mother|mum|brother|uncle|boss|employer|family|in-?laws?))"
 _HURT = r"(?:hit+ing|beat+ing|beatin|hurt+ing|at+ack+ing|chok+ing|strang(?:l|ul)ing|kick+ing|punch+ing|stab+ing|rap+ing|grab+ing|slap+ing|burn+ing|push+ing|drag+ing|throw+ing things at)"
@@ -37,8 +41,9 @@ _DANGER_PATTERNS = [
     r"\b(?:can'?t|cannot|cant|not allowed to|won'?t let me)\s+(?:get out|escape|leave the (?:house|room|flat|building))\b",
     rf"\b{_WHO}\s*(?:'s|'re|is|are|s)?\s+(?:coming|outside|at the door|breaking in|back)\b.*\b(?:scared|afraid|help|danger|hurt|kill)\b",
     r"\b(?:breaking|broke|break)\s+(?:in|the door)\b",
-    r"\b(?:in danger|not safe (?:right )?now|i(?:'m| am|m) not safe|unsafe right now|fear(?:ing)? for my life|scared for my life|afraid for my life)\b",
-    r"\b(?:emergency|sos|help me now|help now|need help now|please help quick|urgent help|hurry)\b",
+    # "not an emergency", "non-emergency", "nobody is in danger" say the opposite: not danger.
+    r"(?<!nobody is )(?<!no one is )(?<!noone is )(?<!not )\b(?:in danger|not safe (?:right )?now|i(?:'m| am|m) not safe|unsafe right now|fear(?:ing)? for my life|scared for my life|afraid for my life)\b",
+    r"(?<!not an )(?<!not a )(?<!non-)(?<!non )(?<!no )\b(?:emergency|sos|help me now|help now|need help now|please help quick|urgent help|hurry)\b",
     r"\b(?:kill myself|killing myself|suicid\w*|end my life|take my (?:own )?life)\b",
     r"\b(?:bleeding|can'?t breathe|cannot breathe|unconscious|blood everywhere|covered in blood|lots of blood)\b",
     # Injuries just done to the person: "he just stabbed me", "he has cut me", "she burned me".
@@ -120,6 +125,6 @@ def danger_messages() -> List[Dict[str, str]]:
 
 
 def contains_emergency_numbers(messages: List[Dict[str, str]]) -> bool:
-    """True if the answer already gives 999 and the Silent Solution."""
+    """True if the answer already gives 999 and the Silent Solution (999, then press 55)."""
     joined = " ".join(str(m.get("text") or "") for m in messages)
-    return "999" in joined and "55" in joined
+    return bool(_SILENT_SOLUTION_RE.search(joined))

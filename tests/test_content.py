@@ -327,10 +327,148 @@ def test_police_answers_are_honest_about_sharing():
     assert "NPCC" in share and "2018" in share
     assert "Immigration Enforcement" in share
     assert "Safe to share?" in share and "2020" in share
-    assert "differs between police forces" in text_of("utter_police_may_share")
+    assert "each police force acts in its own way" in text_of("utter_police_may_share").lower()
+    # The guidance is dated 2018 but was revised in April 2020, and it is for England and Wales.
+    for name in ("utter_police_share_data", "utter_report_no_papers"):
+        assert "April 2020" in text_of(name) and "England and Wales" in text_of(name), name
 
 
 def test_case_specific_answers_point_to_a_regulated_adviser():
     sentence = "A regulated adviser or solicitor can tell you whether this applies to you."
     for name in ("utter_safer_first_steps", "utter_spouse_visa_settle"):
         assert sentence in text_of(name)
+
+
+# ---- (f) easy to read: Flesch-Kincaid grade 8 or below ----
+
+MAX_GRADE = 8.0
+# Names said as they are: they are not words the reader has to understand.
+PROPER_NAMES = (
+    "Home Office", "Immigration Enforcement", "Immigration Advice Authority", "National Referral Mechanism",
+    "Migrant Victims of Domestic Abuse Concession", "Liberty", "Southall Black Sisters", "Police Scotland",
+    "Northern Ireland", "England and Wales", "Victims' Code", "Relay UK", "Civil Legal Advice",
+    "Sexual Assault Referral Centre", "Modern Slavery & Exploitation Helpline", "Forced Marriage Unit",
+    "Latin American Women's Rights Service", "Step Up Migrant Women", "Salvation Army", "Migrant Help",
+    "Victim Support", "Crimestoppers", "True Vision", "National Domestic Abuse Helpline",
+)
+
+
+def readable_text(text: str) -> str:
+    """What the reader has to read: no addresses, numbers or service names; each line a sentence."""
+    text = WEB_RE.sub(" ", EMAIL_RE.sub(" ", text))
+    names = sorted({r.name for r in resources.load()}
+                   | {re.sub(r"\s*\(.*\)", "", r.name) for r in resources.load()}
+                   | set(PROPER_NAMES), key=len, reverse=True)
+    for name in names:
+        text = text.replace(name, " ")
+    text = re.sub(r"\d[\d ]*", " ", text)
+    # A menu line or list item is a sentence of its own.
+    return "\n".join(line if re.search(r"[.!?:]\s*$", line) or not line.strip() else line + "."
+                     for line in text.split("\n"))
+
+
+def reading_grade(text: str) -> float:
+    import textstat
+
+    return textstat.flesch_kincaid_grade(readable_text(text))
+
+
+def test_reading_grade_measure_can_fail():
+    hard = ("Notwithstanding the aforementioned considerations, individuals experiencing "
+            "immigration-related apprehension should consult appropriately regulated practitioners.")
+    assert reading_grade(hard) > MAX_GRADE
+    assert reading_grade("You can call a helpline. It is free. They will listen to you.") <= MAX_GRADE
+    assert "0808" not in readable_text("Call 0808 2000 247 or see gov.wales/live-fear-free.")
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_every_response_reads_at_grade_8_or_below(name):
+    grade = reading_grade(text_of(name))
+    assert grade <= MAX_GRADE, f"{name} reads at grade {grade:.1f}"
+
+
+# ---- (g) every fact traceable: data/facts.yml ----
+
+FACTS = yaml.safe_load((ROOT / "data" / "facts.yml").read_text(encoding="utf-8"))["facts"]
+
+
+def test_every_fact_has_a_source_a_date_field_and_real_responses():
+    ids = [fact["id"] for fact in FACTS]
+    assert len(ids) == len(set(ids)) and len(ids) >= 40
+    for fact in FACTS:
+        assert fact["fact"].strip() and fact["sources"], fact["id"]
+        for source in fact["sources"]:
+            url = source["url"]
+            assert url.startswith("http") or (ROOT / url.removeprefix("repo:")).is_file(), fact["id"]
+            assert "date" in source, fact["id"]  # the date the source gives, or null
+        for name in fact.get("used_by") or []:
+            assert name in RESPONSES or name.startswith("resources:"), (fact["id"], name)
+            if name.startswith("resources:"):
+                resources.by_id(name.split(":", 1)[1])
+
+
+def test_every_topic_response_is_backed_by_a_fact():
+    backed = {name for fact in FACTS for name in fact.get("used_by") or []}
+    channel_only = {"utter_empty", "utter_too_long", "utter_media", "utter_bad_request", "utter_sms_first",
+                    "utter_forgotten", "utter_goodbye", "utter_thanks", "utter_menu", "utter_menu_more",
+                    "utter_ask_nation", "utter_fallback", "utter_default", "utter_greet", "utter_phone_safety",
+                    "utter_phone_safety_exit", "utter_privacy_limits", "utter_domestic_abuse", "utter_male_victim",
+                    "utter_lgbt_victim", "utter_hate_crime", "utter_safer_first_steps"}
+    missing = sorted(set(RESPONSES) - channel_only - backed)
+    assert missing == []
+
+
+def test_resources_keep_two_honest_dates():
+    for r in resources.load():
+        assert r.source_date is None or re.fullmatch(r"\d{4}(?:/\d{4}|-\d\d(?:-\d\d)?)?", r.source_date), r.id
+        # Nobody has checked an entry on the provider's live site yet; when someone does, the
+        # date must be a real day, not a month copied from a fact sheet.
+        assert r.provider_checked is None or re.fullmatch(r"\d{4}-\d\d-\d\d", r.provider_checked), r.id
+
+
+# ---- (h) the corrections of issue 13 stay corrected ----
+
+def test_civil_legal_advice_is_never_shown_for_visa_topics():
+    visa_topics = {"spouse_visa", "visa_threat", "report_no_papers", "police_share_data", "fear_arrest_deport",
+                   "asylum_seeker", "trafficking", "duty_to_notify"}
+    assert not visa_topics & set(resources.by_id("civil_legal_advice").topics)
+    assert "not cover visa" in text_of("utter_legal_advice_regulated")
+
+
+def test_no_answer_overstates_confidentiality_or_cost():
+    for where, text in SAID:
+        low = text.lower()
+        assert "i keep nothing that identifies you" not in low, where
+        assert "not shared with the home office" not in low, where
+        assert "free legal advice" not in low and "free, confidential legal advice" not in low, where
+        if "legal aid" in low and "free" in low and where.startswith("utter_"):
+            assert "if you qualify" in low, where
+
+
+def test_forced_marriage_answer_is_right_about_the_unit_and_the_crime():
+    text = text_of("utter_forced_marriage")
+    assert "government unit" in text and "anyone in the UK" in text and "crime" in text
+
+
+def test_trafficking_answer_is_right_about_decisions_and_support():
+    text = text_of("utter_trafficking_support")
+    assert "Home Office decides" in text and "reasonable grounds" in text
+    assert "does not by itself give you the right to stay" in text
+
+
+def test_reporting_routes_say_they_go_to_the_police():
+    assert "sends them to the police" in text_of("utter_anonymous_reporting_hate")
+    assert "pass it to the police" in text_of("utter_anonymous_reporting_hate")
+    assert "send the report to the police" in text_of("utter_hate_crime")
+
+
+@pytest.mark.parametrize("name", ["utter_danger", "utter_error", "utter_rate_limited", "utter_other_language",
+                                  "utter_fallback", "utter_default", "utter_bad_request"])
+def test_silent_solution_is_said_in_full(name):
+    assert re.search(r"999, then press 55 on a mobile", text_of(name)), name
+
+
+def test_danger_answer_gives_samaritans_and_landline_advice():
+    danger = text_of("utter_danger")
+    assert "Samaritans" in danger and "116 123" in danger
+    assert "landline" in danger and "cough or tap" in danger

@@ -59,3 +59,18 @@ def test_topic_is_reached_through_the_webchat(rasa_stack, intent, action):
         assert expected in answer, (intent, example, answer[:300])
     else:
         assert answer.strip(), (intent, example)
+
+
+def test_new_topic_then_the_nation_through_the_webchat(rasa_stack):
+    """A new topic (ways to report), then the nation in a later turn: that nation's services."""
+    sender = uuid.uuid4().hex
+    first = rasa_stack.say(sender, _first_example("how_to_report"))
+    assert _response("utter_how_to_report")[:60] in first
+    later = rasa_stack.say(sender, "I live in Scotland")
+    assert "Services that can help in Scotland" in later
+    assert "Victim Support Scotland" in later and "08 08 16 89 111" not in later
+
+
+def test_suicidal_message_gets_the_danger_answer_with_samaritans(rasa_stack):
+    answer = rasa_stack.say(uuid.uuid4().hex, "i want to end my life")
+    assert "call 999, then press 55" in answer and "Samaritans 116 123" in answer

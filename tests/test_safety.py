@@ -48,6 +48,11 @@ NOT_DANGER = [
     "they took my passport",
     "he hit me two years ago",
     "my boss cut my wages",
+    # Negated: the person says it is NOT an emergency; they need the answer to their question.
+    "how do i report if it is not an emergency",
+    "what is the non-emergency number",
+    "who do i call if nobody is in danger",
+    "i am not in danger now but want to report",
 ]
 
 
@@ -87,3 +92,25 @@ def test_danger_messages_come_from_the_domain_and_give_the_numbers():
 
 def test_missing_response_falls_back_to_the_built_in_danger_text():
     assert "999" in safety.response_text("utter_does_not_exist")
+
+
+@pytest.mark.parametrize("texts", [
+    ["Crimestoppers: 0800 555 111. In danger? Call 999."],  # 555 is not the Silent Solution
+    ["Call 999."],
+    ["Press 55 on a mobile."],  # no 999
+])
+def test_emergency_check_wants_the_silent_solution_itself(texts):
+    assert not safety.contains_emergency_numbers([{"text": t} for t in texts])
+
+
+def test_emergency_check_accepts_the_silent_solution():
+    assert safety.contains_emergency_numbers([{"text": "If you cannot speak, call 999, then press 55 on a mobile."}])
+    assert safety.contains_emergency_numbers([{"text": safety.LAST_RESORT_DANGER}])
+
+
+@pytest.mark.parametrize("text", ["i want to kill myself", "im thinking of suicide", "I want to end my life"])
+def test_suicidal_feelings_get_the_danger_answer_with_samaritans(text):
+    assert safety.is_danger(text)
+    joined = " ".join(m["text"] for m in safety.danger_messages())
+    assert "Samaritans" in joined and "116 123" in joined
+    assert "Samaritans" in safety.LAST_RESORT_DANGER and "116 123" in safety.LAST_RESORT_DANGER

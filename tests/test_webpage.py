@@ -203,7 +203,7 @@ def test_page_loads_from_the_server_only_and_says_nobody_reads_live(visit):
     header = visit.page.locator("header")
     assert header.is_visible()
     assert "Nobody reads this chat live. In danger? Call 999." in header.inner_text()
-    assert "If you cannot speak, call 999 then press 55." in header.inner_text()
+    assert "If you cannot speak, call 999, then press 55 on a mobile when asked." in header.inner_text()
     assert visit.page.get_by_role("link", name=re.compile("Quick exit")).is_visible()
     assert "search that led you here" in visit.page.locator(".exit-note").inner_text()
     visit.assert_no_csp_violations()

@@ -11,7 +11,8 @@
   // Shown when the server cannot be reached: nothing here depends on the server.
   var OFFLINE_TEXT =
     "Sorry, this chat cannot reach its server just now. In danger? Call 999. " +
-    "If you cannot speak, call 999 then press 55 on a mobile. " +
+    "If you cannot speak, call 999, then press 55 on a mobile when asked. " +
+    "On a landline, stay on the line and cough or tap. " +
     "National Domestic Abuse Helpline, free, day and night: 0808 2000 247.";
 
   var exitLink = document.getElementById("quick-exit");
