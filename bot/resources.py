@@ -8,12 +8,13 @@ listed in `unverified_fields` is never printed; the line points to the website i
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import yaml
+
+from bot.settings import settings
 
 NATIONS: Tuple[str, ...] = ("england", "wales", "scotland", "northern_ireland")
 NATION_NAMES = {
@@ -31,9 +32,7 @@ _NATION_GROUP_LABELS = {
 
 
 def _default_path() -> Path:
-    root = os.environ.get("SAFE_REPORT_ROOT")
-    base = Path(root) if root else Path(__file__).resolve().parent.parent
-    return base / "data" / "resources.yml"
+    return settings().data_dir / "resources.yml"
 
 
 @dataclass(frozen=True)
@@ -252,13 +251,3 @@ def pack_messages(header: str, lines: Sequence[str], limit: int = 480) -> List[s
     if current:
         messages.append(current)
     return messages
-
-
-def all_numbers(resources: Iterable[Resource] = ()) -> List[str]:
-    """Every number in the directory (digits only), for content checks."""
-    numbers: List[str] = []
-    for r in resources or load():
-        for value in (r.phone, r.text, *r.extra_numbers):
-            if value:
-                numbers.append("".join(ch for ch in value if ch.isdigit()))
-    return numbers

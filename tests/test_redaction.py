@@ -327,6 +327,7 @@ def test_no_part_of_a_non_latin_name_survives(text):
 
 # --- no network, no logs, failure closed, threads, junk ---------------------------------------
 
+@pytest.mark.stack  # a fresh Python process loading spaCy: too slow for the unit lane
 def test_no_network_and_no_files_in_home(tmp_path):
     """A fresh process with sockets disabled loads everything and redacts emails and URLs
     (the tldextract path); nothing is written under its home directory."""
