@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
+from bot.lazy import Lazy
+
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -102,19 +104,6 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> Settings:
     )
 
 
-_current: Optional[Settings] = None
-
-
-def settings() -> Settings:
-    """The settings of this process, read on first use."""
-    global _current
-    if _current is None:
-        _current = from_environment()
-    return _current
-
-
-def reload() -> Settings:
-    """Read the environment again (tests that change a variable call this)."""
-    global _current
-    _current = from_environment()
-    return _current
+_settings: Lazy[Settings] = Lazy(lambda: from_environment())
+settings = _settings.get  # the settings of this process, read on first use
+reload = _settings.reload  # read the environment again (tests that change a variable call this)

@@ -329,7 +329,7 @@ def test_rasa_responses_come_in_the_conversation_language(checkout, monkeypatch)
     from bot.i18n.nlg import LANGUAGE_SLOT, TranslatingNLG
 
     _translate(checkout, "pl", "utter_greet#1", "Cześć. Pytaj o wszystko.")
-    monkeypatch.setattr(catalog, "_current", _catalog(checkout))
+    monkeypatch.setattr(catalog._catalog, "_value", _catalog(checkout))
     domain = Domain.load(str(checkout.root / "domain.yml"))
     # what `nlg: type: bot.i18n.nlg.TranslatingNLG` in endpoints.yml makes Rasa build
     nlg = NaturalLanguageGenerator.create(EndpointConfig(type="bot.i18n.nlg.TranslatingNLG"), domain)

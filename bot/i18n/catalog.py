@@ -23,6 +23,7 @@ from bot import resources
 from bot.i18n import languages as registry
 from bot.i18n import pofiles, review
 from bot.i18n.bidi import isolate
+from bot.lazy import Lazy
 from bot.i18n.protected import problems
 from bot.i18n.source import context_for, english_entries
 from bot.paths import DOMAIN_FILE
@@ -121,22 +122,9 @@ def _from_settings() -> Catalog:
         return Catalog({entry.context: entry.text for entry in english_entries(DOMAIN_FILE)})
 
 
-_current: Optional[Catalog] = None
-
-
-def catalog() -> Catalog:
-    """The catalog of this process, read on first use."""
-    global _current
-    if _current is None:
-        _current = _from_settings()
-    return _current
-
-
-def reload() -> Catalog:
-    """Read the files and settings again (tests, or after an operator changes them)."""
-    global _current
-    _current = _from_settings()
-    return _current
+_catalog: Lazy[Catalog] = Lazy(lambda: _from_settings())
+catalog = _catalog.get  # the catalog of this process, read on first use
+reload = _catalog.reload  # read the files and settings again (tests, or after an operator changes them)
 
 
 def text(key: str, language: object = None, variation: int = 0) -> str:
