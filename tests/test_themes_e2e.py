@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from bot.themes.store import read_counts
+from bot.themes.store import read_counts, read_language_counts
 from bot.themes.vocabulary import THEME_RAISED
 
 pytestmark = pytest.mark.stack
@@ -57,3 +57,25 @@ def test_counts_after_scripted_conversations(rasa_stack):
     assert delta[("visa_tied_to_partner", "conversation_erased")] == 1
     assert delta[("fear_of_data_sharing", "explained_data_sharing")] == 2
     assert all(n > 0 for n in delta.values())
+
+
+def _languages(db):
+    snapshot(db)  # two flushes: everything counted so far is on disk
+    out = Counter()
+    for (_week, language), n in read_language_counts(db).items():
+        out[language] += n
+    return out
+
+
+def test_languages_detected_by_the_channel_are_counted_once_per_conversation(rasa_stack):
+    """Through the real channel: the language the channel detects reaches the (week, language)
+    table, once per conversation, and never any log."""
+    before = _languages(rasa_stack.themes_db)
+    conversation(rasa_stack, "Czy policja powie Home Office o mnie, jeśli zgłoszę przemoc?", "tak")
+    conversation(rasa_stack, "Si denuncio a la policía, ¿le dirán a Home Office que no tengo papeles?")
+    conversation(rasa_stack, "kya police home office ko bata degi agar main report karun?")
+    conversation(rasa_stack, "will the police tell the home office if I report?")
+    delta = _languages(rasa_stack.themes_db) - before
+    assert delta == Counter({"pl": 1, "es": 1, "ur-Latn": 1, "en": 1}), delta
+    log = rasa_stack.log_file.read_text(encoding="utf-8", errors="replace")
+    assert "ur-Latn" not in log and "'pl'" not in log
