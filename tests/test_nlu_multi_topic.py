@@ -23,6 +23,7 @@ from bot.nlu import multi_topic_eval as mt
 from bot.nlu.two_topics import TwoTopicDetector
 from bot.nlu.two_topics_policy import ANSWER_ACTION, TwoTopicsPolicy
 from bot.paths import DOMAIN_FILE
+from bot.safety import contains_emergency_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 MULTI_HOLDOUT = ROOT / "tests" / "nlu_multi_holdout.yml"
@@ -158,7 +159,7 @@ def test_through_the_real_stack_both_answers_once_each(rasa_stack):
     text = ("my husband brought me here on a spouse visa and he hits me. "
             "if i go to police will they send me back?")
     answer = rasa_stack.say("two-topics-test", text)
-    assert answer.count("999") >= 1 and "Silent Solution" in answer
+    assert contains_emergency_numbers([{"text": answer}])  # 999 and the Silent Solution
     assert RESPONSES["utter_spouse_visa"][0]["text"][:60] in answer
     fear = [RESPONSES[f"utter_{t}"][0]["text"][:60]
             for t in ("police_share_data", "fear_arrest_deport", "report_no_papers")]
