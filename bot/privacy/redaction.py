@@ -288,7 +288,24 @@ def _to_finding(r, text: str) -> Finding | None:
         score = 0.6
     elif recognizer == "NameRecognizer":
         score = 0.7
+    elif entity in (URL, EMAIL):
+        start, end = _whole_address(text, start, end)
     return Finding(start, end, entity, score)
+
+
+_ADDRESS_CHAR = re.compile(r"[\w\-.~/%?=&#+:@]")
+
+
+def _whole_address(text: str, start: int, end: int) -> "tuple[int, int]":
+    """Presidio's URL pattern can stop inside a top-level domain it does not list
+    ("victimsupport.scot" -> "victimsupport.sc"): extend a web or email address over the rest
+    of its word, so no part of it is left behind and the allow-list sees the whole host."""
+    while end < len(text) and _ADDRESS_CHAR.match(text[end]) and not (
+            text[end] in ".?:" and (end + 1 == len(text) or text[end + 1].isspace())):
+        end += 1
+    while start > 0 and _ADDRESS_CHAR.match(text[start - 1]):
+        start -= 1
+    return start, end
 
 
 def find_spans(text: str, language: str | None = None) -> list[Finding]:
