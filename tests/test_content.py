@@ -413,7 +413,8 @@ def test_every_topic_response_is_backed_by_a_fact():
                     "utter_forgotten", "utter_goodbye", "utter_thanks", "utter_menu", "utter_menu_more",
                     "utter_ask_nation", "utter_fallback", "utter_default", "utter_greet", "utter_phone_safety",
                     "utter_phone_safety_exit", "utter_privacy_limits", "utter_domestic_abuse", "utter_male_victim",
-                    "utter_lgbt_victim", "utter_hate_crime", "utter_safer_first_steps"}
+                    "utter_lgbt_victim", "utter_hate_crime", "utter_safer_first_steps",
+                    "utter_language_set", "utter_sms_more_hint", "utter_sms_no_more"}
     missing = sorted(set(RESPONSES) - channel_only - backed)
     assert missing == []
 

@@ -1,4 +1,5 @@
-"""The English source texts: every `text` of every response in domain.yml.
+"""The English source texts: every `text` of every response in domain.yml, then the web page's
+own words (data/page.yml, context = their key).
 
 Each variation is one translation entry. Its context (gettext msgctxt) is the response key for
 the first variation and `key#<index>` for the others, so that adding a second variation later
@@ -31,8 +32,24 @@ def context_for(key: str, index: int = 0) -> str:
     return key if index == 0 else f"{key}#{index}"
 
 
+def page_file(domain_file: Path) -> Path:
+    """The page's texts live beside the data of the checkout whose domain.yml is given."""
+    return Path(domain_file).parent / "data" / "page.yml"
+
+
 def english_entries(domain_file: Path) -> List[SourceEntry]:
-    """Every response variation with a text, in domain.yml order."""
+    """Every response variation with a text, in domain.yml order, then the page's texts."""
+    return _domain_entries(domain_file) + _page_entries(page_file(domain_file))
+
+
+def _page_entries(path: Path) -> List[SourceEntry]:
+    if not path.exists():
+        return []
+    page = (yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}).get("page") or {}
+    return [SourceEntry(str(key), 0, text) for key, text in page.items() if isinstance(text, str) and text]
+
+
+def _domain_entries(domain_file: Path) -> List[SourceEntry]:
     domain = yaml.load(Path(domain_file).read_text(encoding="utf-8"), Loader=_LOADER) or {}
     entries = []
     for key, variations in (domain.get("responses") or {}).items():
