@@ -2,19 +2,21 @@
 
 `is_danger` is a deterministic check run by every channel on every raw message, so that a person
 in immediate danger gets 999 and the Silent Solution even if the model misclassifies them or a
-component is down. `response_text` reads the fixed texts the channels need straight from
-domain.yml, with a last-resort built-in text if even that fails.
+component is down. Every language's patterns run on every message (English here, the others in
+data/safety/<code>.yml); `danger_language` says whose matched. `response_text` gives the fixed
+texts the channels need in the conversation's language (bot.i18n), falling back to the English
+of domain.yml, and to a last-resort built-in text if even that fails.
 """
 from __future__ import annotations
 
 import functools
 import logging
 import re
-import unicodedata
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import yaml
 
+from bot import safety_words
 from bot.paths import DOMAIN_FILE
 
 logger = logging.getLogger(__name__)
@@ -25,9 +27,9 @@ LAST_RESORT_DANGER = (
     "on a mobile when asked. On a landline, stay on the line and cough or tap. "
     "Thinking of ending your life? Samaritans: 116 123, free, 24/7. Nobody reads this chat live."
 )
-# The Silent Solution as the answer must give it: 999, then 55 pressed on a mobile. A bare
-# "55" is not enough: Crimestoppers' 0800 555 111 contains it.
-_SILENT_SOLUTION_RE = re.compile(r"\b999\b[^.]{0,20}\bthen press 55\b", re.IGNORECASE)
+# The Silent Solution as the answer must give it, in any language: 999, then 55 shortly after.
+# A bare "55" is not enough: Crimestoppers' 0800 555 111 contains it, hence the digit guards.
+_SILENT_SOLUTION_RE = re.compile(r"(?<!\d)999(?!\d)[^\d]{0,120}(?<!\d)55(?!\d)", re.DOTALL)
 
 _WHO = r"(?:he|she|they|some ?one|somebody|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mother|mum|brother|uncle|boss|employer|family|in-?laws?))"
 _HURT = r"(?:hit+ing|beat+ing|beatin|hurt+ing|at+ack+ing|chok+ing|strang(?:l|ul)ing|kick+ing|punch+ing|stab+ing|rap+ing|grab+ing|slap+ing|burn+ing|push+ing|drag+ing|throw+ing things at)"
@@ -71,24 +73,44 @@ _FORGET_RE = re.compile(
 )
 
 
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
-    return " ".join(text.split())
+_normalise = safety_words.normalise
+
+
+def danger_language(text: str) -> Optional[str]:
+    """The code of the first language whose danger patterns match the raw message, or None."""
+    if not isinstance(text, str) or not text:
+        return None
+    text = _normalise(text[:5000])
+    if _DANGER_RE.search(text) or _BARE_HELP_RE.match(text):
+        return "en"
+    for words in safety_words.all_languages():
+        if words.is_danger(text):
+            return words.code
+    return None
 
 
 def is_danger(text: str) -> bool:
     """True if the raw message says the person is in immediate danger (deterministic)."""
-    if not isinstance(text, str) or not text:
+    return danger_language(text) is not None
+
+
+def _is_command(text: str, kind: str) -> bool:
+    if not isinstance(text, str) or len(text) > 80:
         return False
-    text = _normalise(text[:5000])
-    return bool(_DANGER_RE.search(text) or _BARE_HELP_RE.match(text))
+    form = safety_words.command_form(text)
+    return bool(form) and any(form in getattr(words, kind) for words in safety_words.all_languages())
 
 
 def is_forget_command(text: str) -> bool:
-    """True if the whole message is a request to erase this conversation."""
+    """True if the whole message is a request to erase this conversation, in any language."""
     if not isinstance(text, str) or len(text) > 80:
         return False
-    return bool(_FORGET_RE.match(_normalise(text)))
+    return bool(_FORGET_RE.match(_normalise(text))) or _is_command(text, "forget")
+
+
+def is_more_command(text: str) -> bool:
+    """True if the whole message asks for the rest of a long SMS answer ("MORE"), in any language."""
+    return _is_command(text, "more")
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,28 +125,41 @@ def _domain_responses() -> Dict[str, List[str]]:
     }
 
 
-def response_text(name: str) -> str:
-    """The first variation of a domain response; the built-in danger text if it is missing."""
+def _english(name: str) -> str:
+    texts = _domain_responses().get(name)
+    if texts:
+        return texts[0]
+    raise KeyError(name)
+
+
+def response_text(name: str, language: Optional[str] = None) -> str:
+    """The first variation of a response in `language` (English if it has no servable
+    translation), placeholders filled; the built-in danger text if even that fails."""
     try:
-        texts = _domain_responses().get(name)
-        if texts:
-            return texts[0]
-        logger.error("Response %s is missing from the domain", name)
-    except Exception as exc:  # the safety net itself must never fail
-        logger.error("Could not read domain responses (%s)", type(exc).__name__)
+        from bot.i18n import catalog  # the translations; imported late, they read files
+
+        return catalog.fill(catalog.text(name, language))
+    except Exception as exc:  # the safety net itself must never fail: fall back to the domain
+        logger.error("Response %s not available in translation (%s)", name, type(exc).__name__)
+    try:
+        from bot.i18n.catalog import fill
+
+        return fill(_english(name))
+    except Exception as exc:
+        logger.error("Response %s could not be read from the domain (%s)", name, type(exc).__name__)
     return LAST_RESORT_DANGER
 
 
-def danger_messages() -> List[Dict[str, str]]:
+def danger_messages(language: Optional[str] = None) -> List[Dict[str, str]]:
     """The emergency answer as channel messages: 999, Silent Solution, non-police helplines."""
-    msgs = [{"text": response_text("utter_danger")}]
-    more = response_text("utter_danger_more")
+    msgs = [{"text": response_text("utter_danger", language)}]
+    more = response_text("utter_danger_more", language)
     if more != LAST_RESORT_DANGER:
         msgs.append({"text": more})
     return msgs
 
 
 def contains_emergency_numbers(messages: List[Dict[str, str]]) -> bool:
-    """True if the answer already gives 999 and the Silent Solution (999, then press 55)."""
+    """True if the answer already gives 999 and the Silent Solution (999, then 55), in any language."""
     joined = " ".join(str(m.get("text") or "") for m in messages)
     return bool(_SILENT_SOLUTION_RE.search(joined))

@@ -30,6 +30,7 @@ from bot.channels.sms import (
     split_for_sms,
     twiml,
 )
+from bot.channels import sms_pages
 from bot.safety import response_text
 
 TOKEN = "test-auth-token-not-secret"  # what tests/conftest.py gives the shared stack
@@ -245,11 +246,23 @@ def test_odd_forms_do_not_crash(rasa_stack):
     assert messages(post(rasa_stack, form("hello")))  # still serving
 
 
-def test_long_answers_arrive_as_sms_sized_messages(rasa_stack):
-    # A topic with several answers; `messages` asserts each part is at most 480 characters.
-    texts = messages(post(rasa_stack, form("will the police tell the home office about my visa")))
-    assert len(texts) >= 3
-    assert sum(len(t) for t in texts) > SMS_PART_CHARS
+def test_long_answers_come_in_short_pages_and_more_sends_the_rest(rasa_stack):
+    sender = "+447700900" + str(secrets.randbelow(900) + 100)
+    texts = messages(post(rasa_stack, form("will the police tell the home office about my visa", sender)))
+    notice, page = texts[0], texts[1:]
+    assert notice == response_text("utter_sms_first") and len(page) == 1
+    assert sms_pages.segments(page[0]) <= sms_pages.SERVICE_PAGE_SEGMENTS
+    assert page[0].endswith(response_text("utter_sms_more_hint"))
+    seen = [page[0]]
+    for _ in range(10):
+        more = messages(post(rasa_stack, form("MORE", sender)))
+        assert len(more) == 1 and sms_pages.segments(more[0]) <= sms_pages.MAX_SEGMENTS
+        if more[0] == response_text("utter_sms_no_more"):
+            break
+        seen.append(more[0])
+    else:
+        raise AssertionError("MORE never ran out")
+    assert len(seen) >= 2 and "0808 2000 247" in " ".join(seen)
 
 
 class _MultiDict(dict):
@@ -264,37 +277,39 @@ class _MultiDict(dict):
 
 # --- splitting and rendering (no server) --------------------------------------------------------
 
+PART = 480  # any part size: the splitter is a guard for Twilio's 1,600-character limit
+
 def test_short_text_is_one_part():
-    assert split_for_sms("Call 999.") == ["Call 999."]
-    assert split_for_sms("x" * SMS_PART_CHARS) == ["x" * SMS_PART_CHARS]
-    assert split_for_sms("   ") == []
+    assert split_for_sms("Call 999.", PART) == ["Call 999."]
+    assert split_for_sms("x" * PART, PART) == ["x" * PART]
+    assert split_for_sms("   ", PART) == []
 
 
 def test_split_prefers_sentence_ends():
     sentences = [f"This is sentence number {i} of the answer, and it says something useful." for i in range(20)]
-    parts = split_for_sms(" ".join(sentences))
+    parts = split_for_sms(" ".join(sentences), PART)
     assert len(parts) > 1
     for part in parts:
-        assert len(part) <= SMS_PART_CHARS and part.endswith(".")
+        assert len(part) <= PART and part.endswith(".")
     assert " ".join(parts) == " ".join(sentences)
 
 
 def test_split_at_words_when_no_sentence_end_fits():
     text = " ".join(["word"] * 300)
-    parts = split_for_sms(text)
-    assert all(len(p) <= SMS_PART_CHARS and not p.startswith(" ") and p.endswith("word") for p in parts)
+    parts = split_for_sms(text, PART)
+    assert all(len(p) <= PART and not p.startswith(" ") and p.endswith("word") for p in parts)
     assert " ".join(parts) == text
 
 
 def test_split_prefers_line_breaks():
     lines = ["- line %d with some words in it" % i for i in range(30)]
-    parts = split_for_sms("\n".join(lines))
+    parts = split_for_sms("\n".join(lines), PART)
     assert all(p.startswith("- line") for p in parts)
     assert "\n".join(parts) == "\n".join(lines)
 
 
 def test_split_cuts_a_giant_word():
-    parts = split_for_sms("a" * 1000)
+    parts = split_for_sms("a" * 1000, PART)
     assert parts == ["a" * 480, "a" * 480, "a" * 40]
 
 
@@ -319,7 +334,7 @@ def test_buttons_become_reply_with_text():
 
 
 def test_twiml_one_message_per_part_and_escaped():
-    long = "Sentence with <angle> & ampersand. " * 30
+    long = "Sentence with <angle> & ampersand. " * 60
     root = ET.fromstring(twiml([{"text": "Hi & bye <b>"}, {"text": long}, {"image": "x"}]).encode())
     texts = [m.text for m in root.findall("Message")]
     assert texts[0] == "Hi & bye <b>"

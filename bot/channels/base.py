@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
 from bot import safety
+from bot.channels import languages as choice
 from bot.log_privacy import register_sensitive, sensitive
 from bot.privacy import memo
 from bot.privacy.entities import OTHER_LANGUAGE
@@ -53,12 +55,22 @@ def _language_forms(language: Optional[str]) -> List[str]:
     logged as a dict): registered as sensitive so no log record of this request carries it."""
     if not language:
         return []
-    return [f"'language': '{language}'", f'"language": "{language}"',
-            f"'language':'{language}'", f'"language":"{language}"']
+    return [form for key in ("language", "reply_language") for form in (
+        f"'{key}': '{language}'", f'"{key}": "{language}"', f"'{key}':'{language}'", f'"{key}":"{language}"')]
 
 
-def fixed(name: str) -> List[Dict[str, Any]]:
-    return [{"text": safety.response_text(name)}]
+def fixed(name: str, language: Optional[str] = None) -> List[Dict[str, Any]]:
+    return [{"text": safety.response_text(name, language)}]
+
+
+@dataclass
+class Turn:
+    """What the channel knows about one message once it has been answered."""
+
+    first: bool  # the first message of this conversation
+    sender: Optional[str] = None  # the pseudonym (None if it could not be made)
+    language: Optional[str] = None  # the language the answer is in (None: English)
+    danger: bool = False  # the deterministic check found danger
 
 
 class SafeInputChannel(InputChannel):
@@ -83,40 +95,56 @@ class SafeInputChannel(InputChannel):
         patches.install()
         return cls(**(credentials or {}))
 
-    async def answer(self, raw_text: Any, raw_sender: str, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
-        """Run one message through the privacy layer and Rasa; always returns something to say."""
+    async def answer(self, raw_text: Any, raw_sender: str, on_new_message: OnNewMessage,
+                     requested_language: Any = None) -> List[Dict[str, Any]]:
+        """Run one message through the privacy layer and Rasa; always returns something to say.
+        `requested_language` is the web page's picker value (None: unchanged; see languages.py)."""
         with sensitive(raw_sender, raw_text if isinstance(raw_text, str) else ""):
+            requested = choice.requested(requested_language)
             if not isinstance(raw_text, str) or not raw_text.strip():
-                return fixed("utter_empty")
-            danger = safety.is_danger(raw_text)
+                return fixed("utter_empty", requested)
+            danger_language = safety.danger_language(raw_text)
             if len(raw_text) > settings().max_message_chars:
-                return (safety.danger_messages() if danger else []) + fixed("utter_too_long")
-
-            first, sender, text, language = True, None, None, None
+                return ((safety.danger_messages(requested or danger_language) if danger_language else [])
+                        + fixed("utter_too_long", requested))
+            turn = Turn(first=True, language=requested, danger=danger_language is not None)
             try:
-                # Inside the try: with Redis down the pseudonym key store raises too.
-                first = not self.pseudonymizer.is_known(raw_sender, self.channel_kind)
-                sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
-                register_sensitive([sender])
-                if safety.is_forget_command(raw_text):
-                    text = "/" + safety.FORGET_INTENT
-                else:
-                    language, text = await self._language_and_text(raw_text, sender, first)
-                register_sensitive([text, *_language_forms(language)])
-                messages = await self._ask_rasa(text, sender, on_new_message, language)
+                messages = await self._converse(raw_text, raw_sender, requested_language, on_new_message, turn)
             except Exception as exc:
                 logger.error("Could not answer a %s message (%s)", self.channel_kind, type(exc).__name__)
-                messages = fixed("utter_error")
-            if not messages:
-                messages = fixed("utter_error")
-            if danger and not safety.contains_emergency_numbers(messages):
-                messages = safety.danger_messages() + messages
-            if text == "/" + safety.FORGET_INTENT and sender:
-                try:
-                    self.pseudonymizer.forget(sender)
-                except Exception as exc:
-                    logger.error("Could not forget a pseudonym (%s)", type(exc).__name__)
-            return self.decorate(messages, first)
+                messages = []
+            messages = messages or fixed("utter_error", turn.language)
+            if turn.danger and not safety.contains_emergency_numbers(messages):
+                messages = safety.danger_messages(turn.language or danger_language) + messages
+            return self.decorate(messages, turn)
+
+    async def _converse(self, raw_text: str, raw_sender: str, requested_language: Any,
+                        on_new_message: OnNewMessage, turn: Turn) -> List[Dict[str, Any]]:
+        # Inside the caller's try: with Redis down the pseudonym key store raises too.
+        turn.first = not self.pseudonymizer.is_known(raw_sender, self.channel_kind)
+        sender = turn.sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
+        register_sensitive([sender])
+        chosen = choice.apply(self.pseudonymizer, sender, requested_language, raw_text)
+        turn.language = chosen.reply_language
+        if chosen.switched:  # the whole message named a language: say so, no need to ask Rasa
+            return choice.confirmation(choice.named_language(raw_text))
+        if safety.is_forget_command(raw_text):
+            messages = await self._ask_rasa("/" + safety.FORGET_INTENT, sender, on_new_message, turn.language)
+            self._forget(sender)
+            return messages
+        language, text = await self._language_and_text(raw_text, sender, turn.first)
+        turn.language = chosen.reply_language or choice.reply_language(language)
+        register_sensitive([text, *_language_forms(language), *_language_forms(turn.language)])
+        messages = await self._ask_rasa(text, sender, on_new_message, language, turn.language)
+        if messages and not turn.danger:
+            messages += choice.interpreter_note_once(self.pseudonymizer, sender, turn.language)
+        return messages
+
+    def _forget(self, sender: str) -> None:
+        try:
+            self.pseudonymizer.forget(sender)
+        except Exception as exc:
+            logger.error("Could not forget a pseudonym (%s)", type(exc).__name__)
 
     async def _language_and_text(self, raw_text: str, sender: str, first: bool) -> Tuple[str, str]:
         """The message's language (kept beside the pseudonym) and its redacted text."""
@@ -134,14 +162,17 @@ class SafeInputChannel(InputChannel):
         memo.mark_clean(text)
         return language, text
 
-    def decorate(self, messages: List[Dict[str, Any]], first: bool) -> List[Dict[str, Any]]:
-        """Channel-specific additions to an answer (the SMS channel adds its first-contact notice)."""
+    def decorate(self, messages: List[Dict[str, Any]], turn: Turn) -> List[Dict[str, Any]]:
+        """Channel-specific additions to an answer (the SMS channel adds its first-contact notice
+        and keeps long answers for MORE)."""
         return messages
 
     async def _ask_rasa(self, text: str, sender: str, on_new_message: OnNewMessage,
-                        language: Optional[str] = None) -> List[Dict[str, Any]]:
+                        language: Optional[str] = None, reply_language: Optional[str] = None) -> List[Dict[str, Any]]:
         collector = CollectingOutputChannel()
-        metadata = {"language": language} if language else None
+        # "language": what the message was written in (counted per week by the tracker store);
+        # "reply_language": what the answer is in (bot.i18n.nlg reads it).
+        metadata = {k: v for k, v in (("language", language), ("reply_language", reply_language)) if v} or None
         await on_new_message(
             UserMessage(text, collector, sender, input_channel=self.channel_kind, metadata=metadata)
         )

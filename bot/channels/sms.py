@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 import threading
@@ -34,18 +35,21 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import safety
-from bot.channels.base import OnNewMessage, SafeInputChannel, fixed
+from bot.channels import languages as choice
+from bot.channels import sms_pages
+from bot.channels.base import OnNewMessage, SafeInputChannel, Turn, fixed
 from bot.log_privacy import sensitive
 from bot.settings import settings as app_settings
 
 logger = logging.getLogger(__name__)
 
-SMS_PART_CHARS = 480  # one <Message>: at most 3 GSM-7 segments, so it arrives as one text
+SMS_PART_CHARS = 1600  # one <Message> (a page of sms_pages is far shorter; this only guards the limit)
 SMS_MAX_BODY_CHARS = 1600  # Twilio's own limit for a message body
 MAX_FORM_BYTES = 64 * 1024  # a real Twilio webhook is a few KB
 MAX_FORM_FIELDS = 200
 REPLAY_TTL_SECONDS = 3600
 REPLAY_MAX_ENTRIES = 100_000
+MORE_STATE = "sms_more"  # the pages of the last answer not sent yet (JSON list), kept for MORE
 XML = "application/xml; charset=utf-8"
 
 _INVALID_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -253,11 +257,37 @@ class TwilioSMSInput(SafeInputChannel):
             redis_url=config.redis_url,
         )
 
-    def decorate(self, messages: List[Dict[str, Any]], first: bool) -> List[Dict[str, Any]]:
-        # The first text may be read on a lock screen: it starts with the neutral notice.
-        if first:
-            return [{"text": safety.response_text("utter_sms_first")}] + messages
-        return messages
+    def decorate(self, messages: List[Dict[str, Any]], turn: Turn) -> List[Dict[str, Any]]:
+        """One short page (sms_pages), the rest kept for MORE; the first text of a conversation
+        may be read on a lock screen, so it starts with the neutral notice."""
+        texts = [sms_text(m) for m in messages]
+        hint = safety.response_text("utter_sms_more_hint", turn.language)
+        danger = turn.danger or safety.contains_emergency_numbers(messages[:1])
+        page, later = sms_pages.paginate(texts, hint, danger=danger)
+        if turn.sender:
+            self._keep_pages(turn.sender, later)
+        out = [{"text": page}]
+        if turn.first:
+            out.insert(0, {"text": safety.response_text("utter_sms_first", turn.language)})
+        return out
+
+    def _keep_pages(self, sender: str, pages: List[str]) -> None:
+        try:
+            self.pseudonymizer.set_state(sender, MORE_STATE, json.dumps(pages) if pages else None)
+        except Exception as exc:  # MORE will say there is nothing more; the answer still goes
+            logger.error("Could not keep the rest of an SMS answer (%s)", type(exc).__name__)
+
+    def _next_page(self, raw_sender: str) -> Optional[List[Dict[str, Any]]]:
+        """The next page of the last answer for a MORE message (None: not a known conversation)."""
+        if not self.pseudonymizer.is_known(raw_sender, self.channel_kind):
+            return None
+        sender = self.pseudonymizer.pseudonym(raw_sender, self.channel_kind)
+        language = choice.current(self.pseudonymizer, sender)
+        pages = json.loads(self.pseudonymizer.state(sender, MORE_STATE) or "[]")
+        if not pages:
+            return fixed("utter_sms_no_more", language)
+        self.pseudonymizer.set_state(sender, MORE_STATE, json.dumps(pages[1:]) if pages[1:] else None)
+        return [{"text": pages[0]}]
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint("twilio_sms_webhook", __name__)
@@ -298,6 +328,14 @@ class TwilioSMSInput(SafeInputChannel):
                 (safety.danger_messages() if safety.is_danger(text) else []) + fixed("utter_too_long"), sender)
         if not text.strip():
             return self._without_rasa(fixed("utter_media" if media else "utter_empty"), sender)
+        if safety.is_more_command(text):
+            try:
+                more = self._next_page(sender)
+            except Exception as exc:
+                logger.error("Could not send the rest of an SMS answer (%s)", type(exc).__name__)
+                more = fixed("utter_sms_no_more")
+            if more is not None:
+                return more
         messages = await self.answer(text, sender, on_new_message)
         # A picture with words: answer the words (they may say the person is in danger), then say
         # the picture itself was not read.
@@ -306,4 +344,5 @@ class TwilioSMSInput(SafeInputChannel):
     def _without_rasa(self, messages: List[Dict[str, Any]], sender: str) -> List[Dict[str, Any]]:
         """A fixed answer that starts no conversation. Until one exists, every reply is a first
         reply, so it carries the notice too (it may be the only text this person ever gets)."""
-        return self.decorate(messages, first=not self.pseudonymizer.is_known(sender, self.channel_kind))
+        first = not self.pseudonymizer.is_known(sender, self.channel_kind)
+        return [{"text": safety.response_text("utter_sms_first")}] + messages if first else messages

@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import safety
+from bot.channels import languages as choice
 from bot.channels.base import OnNewMessage, SafeInputChannel, fixed
 from bot.channels.rate_limit import RateLimiter
 from bot.paths import WEB_DIR
@@ -102,22 +103,25 @@ class WebChatInput(SafeInputChannel):
             payload = self._parse(request)
             if payload is None:
                 return _json(fixed("utter_bad_request"), status=400)
-            raw_sender, raw_text = payload
+            raw_sender, raw_text, picker = payload
             if not self.per_address.allow(self._address_key(request)) or not self.per_conversation.allow(
                 hashlib.sha256(("conv:" + raw_sender).encode("utf-8", "surrogatepass")).hexdigest()
             ):
-                messages = fixed("utter_rate_limited")
-                if safety.is_danger(raw_text if isinstance(raw_text, str) else ""):
-                    messages = safety.danger_messages() + messages
+                language = choice.requested(picker)
+                messages = fixed("utter_rate_limited", language)
+                danger = safety.danger_language(raw_text if isinstance(raw_text, str) else "")
+                if danger:
+                    messages = safety.danger_messages(language or danger) + messages
                 return _json(messages, raw_sender, status=429)
-            messages = await self.answer(raw_text, raw_sender, on_new_message)
+            messages = await self.answer(raw_text, raw_sender, on_new_message, picker)
             return _json(messages, raw_sender)
 
         return bp
 
     @staticmethod
     def _parse(request: Request):
-        """(sender, message) from the JSON body, or None if it is not a well-formed request."""
+        """(sender, message, metadata.language) from the JSON body, or None if it is not a
+        well-formed request. The language is optional and never makes a request malformed."""
         body = request.body or b""
         if len(body) > MAX_BODY_BYTES:
             return None
@@ -138,7 +142,9 @@ class WebChatInput(SafeInputChannel):
             return None
         if message is not None and not isinstance(message, str):
             return None
-        return sender, message
+        metadata = data.get("metadata")
+        picker = metadata.get("language") if isinstance(metadata, dict) else None
+        return sender, message, picker
 
 
 async def _static(name: str) -> HTTPResponse:

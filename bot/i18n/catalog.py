@@ -130,3 +130,24 @@ reload = _catalog.reload  # read the files and settings again (tests, or after a
 def text(key: str, language: object = None, variation: int = 0) -> str:
     """The answer `key` in `language` if it is served, else in English (see the module doc)."""
     return catalog().text(key, language, variation)
+
+
+def answered_language_names() -> list:
+    """Each language the assistant answers in now, named in itself (English first)."""
+    from bot.privacy.registry import languages  # the one registry of languages
+
+    off = {normalise_code(code) for code in settings().languages_disabled}
+    names = []
+    for language in languages():
+        if not language.answered or normalise_code(language.code) in off:
+            continue
+        # An Arabic-script name inside other text is isolated, so it cannot reorder its neighbours.
+        names.append(f"\u2068{language.name}\u2069" if language.direction == "rtl" else language.name)
+    return names
+
+
+def fill(text: str) -> str:
+    """Fill the placeholders the channels' texts may carry: {languages}."""
+    if "{languages}" in text:
+        text = text.replace("{languages}", ", ".join(answered_language_names()))
+    return text

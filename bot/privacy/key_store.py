@@ -31,6 +31,7 @@ class MemoryKeyStore:
         self._previous: Optional[KeyGeneration] = None
         self._active: Dict[str, float] = {}  # pseudonym -> last seen (monotonic)
         self._languages: Dict[str, str] = {}  # pseudonym -> conversation language
+        self._states: Dict[str, Dict[str, str]] = {}  # pseudonym -> {field: value} (see state())
 
     def keys(self) -> Tuple[KeyGeneration, Optional[KeyGeneration]]:
         with self._lock:
@@ -57,6 +58,7 @@ class MemoryKeyStore:
             if len(self._active) > MAX_ENTRIES:  # drop idle entries now and then
                 self._active = {p: t for p, t in self._active.items() if now - t < self.idle_seconds}
                 self._languages = {p: c for p, c in self._languages.items() if p in self._active}
+                self._states = {p: s for p, s in self._states.items() if p in self._active}
 
     def language(self, pseudonym: str) -> Optional[str]:
         with self._lock:
@@ -66,10 +68,25 @@ class MemoryKeyStore:
         with self._lock:
             self._languages[pseudonym] = code
 
+    def state(self, pseudonym: str, name: str) -> Optional[str]:
+        """A small value the channel keeps with the conversation (its chosen language, the SMS
+        answer still to send), expiring with it."""
+        with self._lock:
+            return self._states.get(pseudonym, {}).get(name) if self._alive(pseudonym) else None
+
+    def set_state(self, pseudonym: str, name: str, value: Optional[str]) -> None:
+        with self._lock:
+            values = self._states.setdefault(pseudonym, {})
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+
     def forget(self, pseudonym: str) -> None:
         with self._lock:
             self._active.pop(pseudonym, None)
             self._languages.pop(pseudonym, None)
+            self._states.pop(pseudonym, None)
 
 
 def store_from_settings():

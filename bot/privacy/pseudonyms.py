@@ -60,6 +60,13 @@ class Pseudonymizer:
         """Keep the conversation's language beside its pseudonym, with the same expiry."""
         self.store.set_language(pseudonym, code)
 
+    def state(self, pseudonym: str, name: str) -> Optional[str]:
+        """A small value kept with the conversation, with its expiry (None when unset)."""
+        return self.store.state(pseudonym, name)
+
+    def set_state(self, pseudonym: str, name: str, value: Optional[str]) -> None:
+        self.store.set_state(pseudonym, name, value)
+
     def forget(self, pseudonym: str) -> None:
         self.store.forget(pseudonym)
 

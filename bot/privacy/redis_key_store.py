@@ -6,6 +6,8 @@ Keys never touch disk (Redis runs with persistence off: see docs/deployment.md) 
                              previous key stays usable for one idle window after a rotation
   <prefix>:active:<pseudonym>  marks a conversation active, expires after `idle`
   <prefix>:lang:<pseudonym>    the conversation's language code, same expiry (renewed together)
+  <prefix>:conv:<pseudonym>    a hash of small values the channel keeps with the conversation
+                               (chosen language, SMS text still to send), same expiry
 A short in-process cache saves a round trip per message.
 """
 from __future__ import annotations
@@ -75,6 +77,7 @@ class RedisKeyStore:
         pipe = self.red.pipeline(transaction=False)
         pipe.set(self._k("active", pseudonym), 1, ex=self.idle)
         pipe.expire(self._k("lang", pseudonym), self.idle)
+        pipe.expire(self._k("conv", pseudonym), self.idle)
         pipe.execute()
 
     def language(self, pseudonym: str) -> Optional[str]:
@@ -84,5 +87,19 @@ class RedisKeyStore:
     def set_language(self, pseudonym: str, code: str) -> None:
         self.red.set(self._k("lang", pseudonym), code, ex=self.idle)
 
+    def state(self, pseudonym: str, name: str) -> Optional[str]:
+        value = self.red.hget(self._k("conv", pseudonym), name)
+        return value.decode("utf-8", "replace") if value else None
+
+    def set_state(self, pseudonym: str, name: str, value: Optional[str]) -> None:
+        key = self._k("conv", pseudonym)
+        pipe = self.red.pipeline(transaction=False)
+        if value is None:
+            pipe.hdel(key, name)
+        else:
+            pipe.hset(key, name, value.encode("utf-8"))
+        pipe.expire(key, self.idle)
+        pipe.execute()
+
     def forget(self, pseudonym: str) -> None:
-        self.red.delete(self._k("active", pseudonym), self._k("lang", pseudonym))
+        self.red.delete(self._k("active", pseudonym), self._k("lang", pseudonym), self._k("conv", pseudonym))
