@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONHASHSEED := 0
 export SAFE_REPORT_ACTIONS_URL ?= http://localhost:5055/webhook
 
-TRAINING_INPUTS := config.yml domain.yml data/rules.yml data/stories.yml $(wildcard data/nlu/*.yml)
+TRAINING_INPUTS := config.yml domain.yml data/rules.yml data/stories.yml $(wildcard data/nlu/*.yml) $(wildcard data/nlu/*/*.yml)
 
 .PHONY: install train run run-scaled shell test test-fast lint system validate lock themes bench clean
 

@@ -24,8 +24,11 @@ _GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 _GSM_EXTENDED = set("^{}\\[~]|€\f")
-_SENTENCE_END = re.compile(r"(?<=[.!?;:\u06d4\u061f\u0964])\s+|\n+")
-_SERVICE = re.compile(r"\d{3,}(?: \d+)*|\b[\w-]+\.(?:uk|org|com|scot|wales|cymru|net|info)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u061f\u0964])\s+|\n+")
+# A service a person can reach: a UK phone number (0..., 116 123, Relay UK 18000) or a web address.
+# Not a year or a count ("2018", "27 of 45").
+_SERVICE = re.compile(r"(?<!\d)(?:0\d{2,4}(?: ?\d{2,4}){1,3}|116 \d{3}|18000)(?!\d)"
+                      r"|\b[\w-]+\.(?:uk|org|com|scot|wales|cymru|net|info)\b")
 
 
 def is_gsm7(text: str) -> bool:
@@ -86,6 +89,8 @@ def _take(queue: List[str], page: List[str], limit: int, hint: str) -> None:
     room for the hint if more will follow."""
     while queue and _fits(page + [queue[0]] + ([hint] if len(queue) > 1 else []), limit):
         page.append(queue.pop(0))
+    while len(page) > 1 and queue and page[-1].endswith(":"):  # a heading goes with what it heads
+        queue.insert(0, page.pop())
     if not page and queue:  # one piece longer than a page: cut it at a space
         words, head = queue.pop(0).split(" "), []
         while words and (not head or _fits([" ".join(head + [words[0]]), hint], limit)):

@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 from bot import safety
 from bot.channels import languages as choice
 from bot.channels.base import OnNewMessage, SafeInputChannel, fixed
+from bot.channels import webchat_page
 from bot.channels.rate_limit import RateLimiter
 from bot.paths import WEB_DIR
 from bot.settings import settings
@@ -88,7 +89,7 @@ class WebChatInput(SafeInputChannel):
             if not request.path.endswith("/"):
                 # The page uses relative URLs: /webhooks/webchat must become /webhooks/webchat/.
                 return response.redirect("webchat/", status=301)
-            return await _static("index.html")
+            return response.raw(webchat_page.html(), content_type=STATIC_TYPES[".html"])
 
         @bp.route("/static/<name>", methods=["GET"])
         async def static(request: Request, name: str) -> HTTPResponse:

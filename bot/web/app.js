@@ -8,12 +8,15 @@
 (function () {
   var WEBHOOK_URL = "webhook"; // relative: /webhooks/webchat/webhook when served at /webhooks/webchat/
   var REQUEST_TIMEOUT_MS = 30000;
-  // Shown when the server cannot be reached: nothing here depends on the server.
+  // Shown when the server cannot be reached: nothing here depends on the server. Replaced by
+  // its translation when a language is chosen (the page carries every language's texts).
   var OFFLINE_TEXT =
     "Sorry, this chat cannot reach its server just now. In danger? Call 999. " +
     "If you cannot speak, call 999, then press 55 on a mobile when asked. " +
     "On a landline, stay on the line and cough or tap. " +
     "National Domestic Abuse Helpline, free, day and night: 0808 2000 247.";
+  var BOT_SAID = "Safe Report said:";
+  var YOU_SAID = "You said:";
 
   var exitLink = document.getElementById("quick-exit");
   // The operator sets the neutral site once, as the quick-exit link's href in index.html.
@@ -23,6 +26,7 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
   var conversationId = newConversationId();
+  var chosenLanguage = ""; // "" = automatic: the server answers in the language the person writes in
   var queue = Promise.resolve(); // messages are sent one after another, in order
   var pending = 0;
   var leaving = false;
@@ -89,7 +93,10 @@
       var link = document.createElement("a");
       link.href = "tel:" + digits;
       link.textContent = number;
-      parent.appendChild(link);
+      // <bdi>: in right-to-left text a number is still shown left to right, never reversed.
+      var isolated = document.createElement("bdi");
+      isolated.appendChild(link);
+      parent.appendChild(isolated);
       last = start + number.length;
     }
     parent.appendChild(document.createTextNode(text.slice(last)));
@@ -100,11 +107,12 @@
     item.className = "msg " + who;
     var label = document.createElement("span");
     label.className = "visually-hidden";
-    label.textContent = who === "user" ? "You said:" : "Safe Report said:";
+    label.textContent = who === "user" ? YOU_SAID : BOT_SAID;
     item.appendChild(label);
     if (text) {
       var bubble = document.createElement("p");
       bubble.className = "bubble";
+      bubble.dir = "auto"; // each message laid out in its own direction
       if (who === "user") bubble.textContent = text;
       else appendTextWithPhoneLinks(bubble, text);
       item.appendChild(bubble);
@@ -161,7 +169,7 @@
     return fetch(WEBHOOK_URL, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: conversationId, message: text }),
+      body: JSON.stringify({ sender: conversationId, message: text, metadata: { language: chosenLanguage } }),
       credentials: "omit",
       cache: "no-store",
       referrerPolicy: "no-referrer",
@@ -208,6 +216,62 @@
       else form.dispatchEvent(new Event("submit", { cancelable: true }));
     }
   });
+
+  // ---- Choosing the language ----
+
+  function readPageStrings() {
+    var block = document.getElementById("page-strings");
+    try {
+      var data = JSON.parse(block ? block.textContent : "");
+      return data && Array.isArray(data.languages) ? data.languages : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  var LANGUAGES = readPageStrings();
+  var picker = document.getElementById("language");
+
+  function languageFor(code) {
+    for (var i = 0; i < LANGUAGES.length; i++) if (LANGUAGES[i].code === code) return LANGUAGES[i];
+    return null;
+  }
+
+  function applyLanguage(code) {
+    var language = languageFor(code) || languageFor("en");
+    chosenLanguage = languageFor(code) ? code : "";
+    if (!language) return;
+    var strings = language.strings || {};
+    document.documentElement.lang = language.code;
+    document.documentElement.dir = language.dir === "rtl" ? "rtl" : "ltr";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
+      var text = strings[el.getAttribute("data-i18n")];
+      if (typeof text === "string" && text) el.textContent = text;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-message]"), function (el) {
+      var text = strings[el.getAttribute("data-i18n-message")];
+      if (typeof text === "string" && text) el.setAttribute("data-message", text);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (el) {
+      var text = strings[el.getAttribute("data-i18n-label")];
+      if (typeof text === "string" && text) el.setAttribute("aria-label", text);
+    });
+    OFFLINE_TEXT = strings.page_offline || OFFLINE_TEXT;
+    BOT_SAID = strings.page_bot_said || BOT_SAID;
+    YOU_SAID = strings.page_you_said || YOU_SAID;
+  }
+
+  if (picker) {
+    LANGUAGES.forEach(function (language) {
+      var option = document.createElement("option");
+      option.value = language.code;
+      option.textContent = language.name; // each language named in itself
+      option.lang = language.code;
+      option.dir = language.dir === "rtl" ? "rtl" : "ltr";
+      picker.appendChild(option);
+    });
+    picker.addEventListener("change", function () { applyLanguage(picker.value); });
+  }
 
   Array.prototype.forEach.call(document.querySelectorAll("button.topic[data-message]"), function (button) {
     button.addEventListener("click", function () { send(button.getAttribute("data-message")); });
