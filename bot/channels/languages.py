@@ -41,9 +41,13 @@ def reply_language(detected: Optional[str]) -> Optional[str]:
 def _codes_by_form() -> Dict[str, str]:
     """Every way of naming a language that selects it: its codes, own name, English name, SMS words."""
     found: Dict[str, str] = {}
+    # The words a language lists for itself first: "urdu" typed in Latin letters chooses Roman
+    # Urdu (its SMS word), not Urdu script (whose English name it also is).
     for language in registry.languages():
-        for word in (language.code, language.name, language.english, *language.sms_words):
+        for word in (language.code, language.name, *language.sms_words):
             found.setdefault(command_form(word), language.code)
+    for language in registry.languages():
+        found.setdefault(command_form(language.english), language.code)
     return found
 
 
