@@ -5,7 +5,7 @@ For each candidate pipeline:
      unless --folds 0;
   2. `rasa train nlu` on all of data/nlu (training time; --cold-cache first deletes the
      cache of training-text embeddings under var/nlu-cache, as on a fresh clone);
-  3. `rasa test nlu` of that model on tests/nlu_holdout.yml (never trained on);
+  3. `rasa test nlu` of that model on tests/nlu_holdout/en.yml (never trained on);
   4. in a fresh interpreter: parse latency (every holdout message parsed once through the
      loaded model) and resident memory (VmRSS after loading and parsing, VmHWM).
 
@@ -15,6 +15,7 @@ logistic-regression one about a minute once the embeddings are cached):
   .venv/bin/python scripts/evaluate_nlu.py --only e5_logreg default_diet --folds 0
   .venv/bin/python scripts/evaluate_nlu.py --report-only     # print saved results
   .venv/bin/python scripts/evaluate_nlu.py --multi models/safe-report.tar.gz   # two topics
+  .venv/bin/python scripts/evaluate_nlu.py --languages models/safe-report.tar.gz  # per language
 Results are saved to results/nlu-eval/<candidate>.json and printed as a Markdown table.
 Output goes to files under results/ (git-ignored); no user data is involved, only the
 training and holdout files.
@@ -39,7 +40,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the pipelines use our own components (bot.nlu)
 TRAINING_DATA = ROOT / "data" / "nlu"
-HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+HOLDOUT = ROOT / "tests" / "nlu_holdout" / "en.yml"  # English; every language: --languages
 MULTI_HOLDOUT = ROOT / "tests" / "nlu_multi_holdout.yml"
 OUT = ROOT / "results" / "nlu-eval"
 
@@ -318,6 +319,20 @@ def print_table(results: list) -> None:
               f"{r.get('load_after_training', '?')}; cold cache: {r.get('cold_cache', '?')}")
 
 
+def print_languages(model: Path) -> None:
+    """The per-language held-out table (bot/nlu/holdout.py), and each language's misses."""
+    from bot.nlu import holdout
+
+    with tempfile.TemporaryDirectory() as out:
+        scores = holdout.score(holdout.run_rasa_test(model, Path(out)), holdout.holdout_files())
+    print(holdout.table(scores))
+    for s in scores:
+        for text, true, predicted in s.misses:
+            print(f"  {s.code}: {true} -> {predicted or '?'}: {text}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "languages.json").write_text(json.dumps([vars(s) for s in scores], indent=1, ensure_ascii=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -331,12 +346,17 @@ def main() -> None:
     parser.add_argument("--multi", metavar="MODEL",
                         help="score MODEL on the two-topic holdout (tests/nlu_multi_holdout.yml)")
     parser.add_argument("--latency-of", help=argparse.SUPPRESS)
+    parser.add_argument("--languages", metavar="MODEL",
+                        help="per-language held-out table of a trained model (tests/nlu_holdout/)")
     args = parser.parse_args()
     if args.latency_of:
         print(json.dumps(parse_latency_ms(Path(args.latency_of))))
         return
     if args.multi:
         print(json.dumps(multi_topic_scores(Path(args.multi)), indent=1))
+        return
+    if args.languages:
+        print_languages(Path(args.languages))
         return
     names = args.only or list(CANDIDATES)
     if args.report_only:  # every saved run of these candidates, profiling variants included

@@ -42,9 +42,24 @@ def calm_messages() -> List[str]:
         path = ROOT / "tests" / "data" / f"danger_{code}.yml"
         if path.exists():
             found += [f"{code}: {m}" for m in labelled(code).get("not_danger") or []]
+    # English held-out questions are left out: its patterns (bot/safety.py, tests/test_safety.py)
+    # deliberately give 999 first to a threat to kill told calmly ("they say they kill me for
+    # honour") and to questions about emergencies; the other languages' patterns must not fire
+    # on English at all, which tests/test_safety.py's calm English messages also check.
     for path in sorted((ROOT / "tests" / "nlu_holdout").glob("*.yml")):
-        found += [f"{path.stem}: {m}" for m in holdout_messages(path, danger=False)]
+        if path.stem != "en":
+            found += [f"{path.stem}: {m}" for m in holdout_messages(path, danger=False)]
     return found
+
+
+def test_no_other_language_fires_on_english_questions():
+    english = holdout_messages(ROOT / "tests" / "nlu_holdout" / "en.yml", danger=False)
+    fired = {}
+    for words in safety_words.all_languages():
+        hits = [m for m in english if words.is_danger(safety_words.normalise(m))]
+        if hits:
+            fired[words.code] = hits
+    assert fired == {}
 
 
 @pytest.mark.parametrize("code", CODES)
