@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.localise import note, reply_language, sayer
 from bot import resources
 
 # Intents that are a topic the user may want services for. A later turn that only names a
@@ -73,30 +74,39 @@ def nation_from_slot(tracker: Tracker) -> Optional[Text]:
     return resources.NATION_NAMES[key] if key else None
 
 
-def services_messages(topic: Text, nation: Optional[Text]) -> List[Text]:
+def services_header(nation: Optional[Text], found: bool, say: resources.Say = resources.say_english) -> Text:
+    """The first line of a services list; `nation` is a display name ('Northern Ireland')."""
+    place = say("phrase_" + resources._to_nation_key(nation)) if nation else None
+    if found:
+        return say("phrase_services_in", nation=place) if place else say("phrase_services")
+    return say("phrase_no_service_in", nation=place) if place else say("phrase_no_service")
+
+
+def service_lines(entries, nation: Optional[Text], language: Optional[Text]) -> List[Text]:
+    say = sayer(language)
+    return [resources.format_line(e, show_nations=nation is None, say=say, note=note(e, language))
+            for e in entries]
+
+
+def services_messages(topic: Text, nation: Optional[Text], language: Optional[Text] = None) -> List[Text]:
     """The messages that list services for a topic, for one nation or (None) for all."""
+    say = sayer(language)
     entries = resources.for_topic(topic, nation)
-    if nation:
-        header = f"Services that can help in {nation}:"
-    else:
-        header = "Services that can help. If one is only for part of the UK, it says where:"
+    header = services_header(nation, bool(entries), say)
     if not entries:
         entries = resources.for_topic(GENERAL_TOPIC, nation)
-        where = f" in {nation}" if nation else ""
-        header = f"I don't have a checked service for this{where}. These may still help:"
-    lines = [resources.format_line(e, show_nations=nation is None) for e in entries]
-    messages = resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
+    messages = resources.pack_messages(header, service_lines(entries, nation, language), limit=MESSAGE_LIMIT)
     if len(messages) > MAX_SERVICE_MESSAGES:
-        lines = [resources.format_line(e, show_nations=True) if e.uk_wide else short_line(e)
+        lines = [resources.format_line(e, show_nations=True, say=say) if e.uk_wide else short_line(e, say)
                  for e in entries]
-        header += " Tell me your part of the UK for more about each one."
+        header += " " + say("phrase_tell_nation")
         messages = resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
     return messages
 
 
-def short_line(resource: resources.Resource) -> Text:
+def short_line(resource: resources.Resource, say: resources.Say = resources.say_english) -> Text:
     """'Name (Scotland): one contact.' Only fields usable as fact; no note."""
-    label = resources.nations_label(resource)
+    label = resources.nations_label(resource, say)
     name = resource.name if label in resource.name else resources._with_label(resource.name, label)
     for field in ("phone", "web", "email"):
         if resource.usable(field):
@@ -125,7 +135,7 @@ class ActionShowServices(Action):
     ) -> List[Dict[Text, Any]]:
         topic = current_topic(tracker)
         nation = nation_from_slot(tracker)
-        for message in services_messages(topic, nation):
+        for message in services_messages(topic, nation, reply_language(tracker)):
             dispatcher.utter_message(text=message)
 
         if nation is None and not tracker.get_slot("nation_asked") and nation_matters(topic):

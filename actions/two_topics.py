@@ -23,7 +23,10 @@ from actions.actions import (
     TOPIC_INTENTS,
     nation_from_slot,
     nation_matters,
+    service_lines,
+    services_header,
 )
+from actions.localise import reply_language, sayer
 from bot import resources
 from bot.paths import DOMAIN_FILE
 
@@ -63,20 +66,16 @@ def ordered_topics(found: list[str], responses: dict) -> list[str]:
     return danger + [t for t in ordered if t != DANGER][:MAX_TOPICS]
 
 
-def combined_services(topics: list[str], nation: str | None) -> list[str]:
+def combined_services(topics: list[str], nation: str | None, language: str | None = None) -> list[str]:
     """One services list for all `topics` that show services (danger's are in its answer)."""
     with_services = [t for t in topics if t in TOPIC_INTENTS and t != DANGER]
     if not with_services:
         return []
     entries = list({e.id: e for t in with_services for e in resources.for_topic(t, nation)}.values())
-    header = (f"Services that can help in {nation}:" if nation else
-              "Services that can help. If one is only for part of the UK, it says where:")
+    header = services_header(nation, bool(entries), sayer(language))
     if not entries:
         entries = resources.for_topic(GENERAL_TOPIC, nation)
-        where = f" in {nation}" if nation else ""
-        header = f"I don't have a checked service for this{where}. These may still help:"
-    lines = [resources.format_line(e, show_nations=nation is None) for e in entries]
-    return resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
+    return resources.pack_messages(header, service_lines(entries, nation, language), limit=MESSAGE_LIMIT)
 
 
 class ActionAnswerTwoTopics(Action):
@@ -93,7 +92,7 @@ class ActionAnswerTwoTopics(Action):
         for topic in topics:
             dispatcher.utter_message(response=f"utter_{topic}")
         nation = nation_from_slot(tracker)
-        for message in combined_services(topics, nation):
+        for message in combined_services(topics, nation, reply_language(tracker)):
             dispatcher.utter_message(text=message)
         shown = [t for t in topics if t in TOPIC_INTENTS and t != DANGER]
         if (nation is None and shown and not tracker.get_slot("nation_asked")

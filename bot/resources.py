@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -25,10 +25,29 @@ NATION_NAMES = {
 }
 # Longest first, so that a combined label is preferred to listing the nations one by one.
 _NATION_GROUP_LABELS = {
-    frozenset(NATIONS): "UK",
-    frozenset({"england", "wales"}): "England and Wales",
-    frozenset({"england", "wales", "northern_ireland"}): "England, Wales, Northern Ireland",
+    frozenset(NATIONS): "phrase_uk",
+    frozenset({"england", "wales"}): "phrase_england_and_wales",
+    frozenset({"england", "wales", "northern_ireland"}): "phrase_england_wales_ni",
 }
+
+# say(key, **values): one phrase of data/phrases.yml, filled, in the reader's language. The
+# default is English; the actions pass the translation catalog's (bot/i18n).
+Say = Callable[..., str]
+
+
+@functools.lru_cache(maxsize=1)
+def english_phrases() -> Dict[str, str]:
+    raw = yaml.safe_load((settings().data_dir / "phrases.yml").read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in (raw.get("phrases") or {}).items()}
+
+
+def say_english(key: str, **values: str) -> str:
+    return english_phrases()[key].format(**values)
+
+
+def note_key(resource: "Resource") -> str:
+    """The translation context of a service's note."""
+    return f"resource_note:{resource.id}"
 
 
 def _default_path() -> Path:
@@ -150,23 +169,24 @@ def topics() -> List[str]:
     return seen
 
 
-def nations_label(resource: Resource) -> str:
+def nations_label(resource: Resource, say: Say = say_english) -> str:
     group = _NATION_GROUP_LABELS.get(frozenset(resource.nations))
     if group:
-        return group
-    return " and ".join(NATION_NAMES[n] for n in NATIONS if n in resource.nations)
+        return say(group)
+    return f" {say('phrase_and')} ".join(say(f"phrase_{n}") for n in NATIONS if n in resource.nations)
 
 
-def _languages_phrase(resource: Resource) -> Optional[str]:
+def _languages_phrase(resource: Resource, say: Say) -> Optional[str]:
     others = [lang for lang in resource.languages if lang.lower() != "english"]
     if not others:
         return None
     if others == ["interpreters"]:
-        return "interpreters available"
-    return "in " + " and ".join(others)
+        return say("phrase_interpreters")
+    return say("phrase_in_languages", languages=f" {say('phrase_and')} ".join(others))
 
 
-def format_line(resource: Resource, show_nations: bool = False) -> str:
+def format_line(resource: Resource, show_nations: bool = False, say: Say = say_english,
+                note: Optional[str] = None) -> str:
     """One short line, e.g. 'Southall Black Sisters: 020 8571 9595 (Mon-Fri 9am-5pm)'.
 
     Only fields usable as fact are printed. An unverified number points the reader to the
@@ -178,7 +198,7 @@ def format_line(resource: Resource, show_nations: bool = False) -> str:
 
     label = None
     if show_nations and not resource.uk_wide:
-        label = nations_label(resource)
+        label = nations_label(resource, say)
         if label in resource.name:  # "Rape Crisis Scotland" needs no "(Scotland)"
             label = None
 
@@ -186,7 +206,7 @@ def format_line(resource: Resource, show_nations: bool = False) -> str:
     if resource.usable("phone"):
         contacts.append(resource.phone)  # type: ignore[arg-type]
     if resource.usable("text"):
-        contacts.append(f"text {resource.text}")
+        contacts.append(say("phrase_text", number=resource.text))
     if resource.usable("web"):
         contacts.append(resource.web)  # type: ignore[arg-type]
     elif resource.usable("email"):
@@ -196,8 +216,8 @@ def format_line(resource: Resource, show_nations: bool = False) -> str:
     if resource.usable("hours"):
         details.append(resource.hours)  # type: ignore[arg-type]
     if resource.usable("free"):
-        details.append("free")
-    languages = _languages_phrase(resource) if resource.usable("languages") else None
+        details.append(say("phrase_free"))
+    languages = _languages_phrase(resource, say) if resource.usable("languages") else None
     if languages:
         details.append(languages)
 
@@ -211,14 +231,11 @@ def format_line(resource: Resource, show_nations: bool = False) -> str:
     line += "."
 
     if resource.usable("note"):
-        line += " " + resource.note  # type: ignore[operator]
+        line += " " + (note or resource.note)  # type: ignore[operator]
     if "phone" in resource.unverified_fields:
-        if resource.usable("web"):
-            line += " Check their website for the phone number."
-        else:
-            line += " Search for their name online to find their number."
+        line += " " + say("phrase_check_website" if resource.usable("web") else "phrase_search_name")
     if "hours" in resource.unverified_fields:
-        line += " Check opening hours before you call."
+        line += " " + say("phrase_check_hours")
     return line
 
 

@@ -24,9 +24,15 @@ CARRIER_WORDS = frozenset({"stop", "stopall", "end", "cancel", "quit", "unsubscr
                            "start", "unstop", "yes", "revoke", "optout", "opt out", "stop all"})
 
 
+# Arabic-script short vowels, the dagger alif and the stretching tatweel: optional marks people
+# add or leave out ("النَّجدة" is "النجدة"), so the patterns never depend on them.
+_OPTIONAL_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
 def normalise(text: str) -> str:
-    """NFKC, curly apostrophe as straight, whitespace collapsed: what every pattern sees."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    """NFKC, curly apostrophe as straight, optional Arabic-script marks dropped, whitespace
+    collapsed: what every pattern sees."""
+    text = _OPTIONAL_MARKS.sub("", unicodedata.normalize("NFKC", text).replace("\u2019", "'"))
     return " ".join(text.split())
 
 

@@ -3,7 +3,6 @@ review status, stale detection through an English change, the catalog's choices,
 from __future__ import annotations
 
 import datetime
-import shutil
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import polib
 import pytest
+import yaml
 
 from bot import settings as settings_module
 from bot.i18n import bidi, catalog, languages, pofiles, protected, review
@@ -108,7 +108,12 @@ def test_malformed_review_comments_are_reported(comment, problem):
 @pytest.fixture
 def checkout(tmp_path) -> Workspace:
     (tmp_path / "data").mkdir()
-    shutil.copy(ROOT / "data" / "resources.yml", tmp_path / "data" / "resources.yml")
+    # The real directory (its names are protected in every translation), without the services'
+    # notes, so that the only English texts are the small domain below.
+    directory = yaml.safe_load((ROOT / "data" / "resources.yml").read_text(encoding="utf-8"))
+    for entry in directory["resources"] if isinstance(directory, dict) else directory:
+        entry["note"] = None
+    (tmp_path / "data" / "resources.yml").write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
     _write_domain(tmp_path, DANGER, "Hello. What can I do?")
     workspace = Workspace(tmp_path)
     workspace.update()

@@ -38,15 +38,29 @@ def page_file(domain_file: Path) -> Path:
 
 
 def english_entries(domain_file: Path) -> List[SourceEntry]:
-    """Every response variation with a text, in domain.yml order, then the page's texts."""
-    return _domain_entries(domain_file) + _page_entries(page_file(domain_file))
+    """Every response variation with a text, in domain.yml order, then the page's texts, the
+    services lists' phrases and the services' notes."""
+    data = Path(domain_file).parent / "data"
+    return (_domain_entries(domain_file) + _mapping_entries(page_file(domain_file), "page")
+            + _mapping_entries(data / "phrases.yml", "phrases") + _note_entries(data / "resources.yml"))
 
 
-def _page_entries(path: Path) -> List[SourceEntry]:
+def _mapping_entries(path: Path, section: str) -> List[SourceEntry]:
     if not path.exists():
         return []
-    page = (yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}).get("page") or {}
-    return [SourceEntry(str(key), 0, text) for key, text in page.items() if isinstance(text, str) and text]
+    texts = (yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}).get(section) or {}
+    return [SourceEntry(str(key), 0, text) for key, text in texts.items() if isinstance(text, str) and text]
+
+
+def _note_entries(path: Path) -> List[SourceEntry]:
+    """Each shown service's note (msgctxt resource_note:<id>); unverified services are never shown."""
+    if not path.exists():
+        return []
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+    entries = raw.get("resources") if isinstance(raw, dict) else raw
+    return [SourceEntry(f"resource_note:{r['id']}", 0, r["note"]) for r in entries or []
+            if isinstance(r, dict) and r.get("verified") and isinstance(r.get("note"), str) and r["note"]
+            and "note" not in (r.get("unverified_fields") or [])]
 
 
 def _domain_entries(domain_file: Path) -> List[SourceEntry]:
