@@ -1,5 +1,5 @@
 """Rasa's own checks, run through its CLI: the training data validates with no warnings that
-fail, and the test stories (tests/test_stories.yml) are predicted exactly by the trained model."""
+fail, and the test stories (tests/stories/) are predicted exactly by the trained model."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_test_stories_pass_with_no_prediction_errors(trained_model, tmp_path):
     result = run_rasa(
         "test", "core",
         "--model", str(trained_model),
-        "--stories", str(ROOT / "tests" / "test_stories.yml"),
+        "--stories", str(ROOT / "tests" / "stories"),
         "--fail-on-prediction-errors",
         "--out", str(out),
         timeout=880,
