@@ -97,8 +97,8 @@ def services_messages(topic: Text, nation: Optional[Text], language: Optional[Te
         entries = resources.for_topic(GENERAL_TOPIC, nation)
     messages = resources.pack_messages(header, service_lines(entries, nation, language), limit=MESSAGE_LIMIT)
     if len(messages) > MAX_SERVICE_MESSAGES:
-        lines = [resources.format_line(e, show_nations=True, say=say) if e.uk_wide else short_line(e, say)
-                 for e in entries]
+        lines = [resources.format_line(e, show_nations=True, say=say, note=note(e, language)) if e.uk_wide
+                 else short_line(e, say) for e in entries]
         header += " " + say("phrase_tell_nation")
         messages = resources.pack_messages(header, lines, limit=MESSAGE_LIMIT)
     return messages
@@ -106,8 +106,9 @@ def services_messages(topic: Text, nation: Optional[Text], language: Optional[Te
 
 def short_line(resource: resources.Resource, say: resources.Say = resources.say_english) -> Text:
     """'Name (Scotland): one contact.' Only fields usable as fact; no note."""
-    label = resources.nations_label(resource, say)
-    name = resource.name if label in resource.name else resources._with_label(resource.name, label)
+    english = resources.nations_label(resource)
+    name = resource.name if english in resource.name else resources._with_label(resource.name,
+                                                                                resources.nations_label(resource, say))
     for field in ("phone", "web", "email"):
         if resource.usable(field):
             return f"{name}: {getattr(resource, field)}."

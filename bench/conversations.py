@@ -57,6 +57,25 @@ SCRIPTS: List[Tuple[str, List[str]]] = [
 ]
 
 
+def language_scripts() -> List[Tuple[str, List[str]]]:
+    """One conversation per other language (tests/data/conversation_<code>.yml): the benchmark
+    runs a mix of languages, as the service will."""
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).resolve().parent.parent / "tests" / "data"
+    scripts = []
+    for path in sorted(folder.glob("conversation_*.yml")):
+        lines = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        scripts.append((f"language {path.stem.split('_', 1)[1]}",
+                        [str(lines[k]) for k in ("status", "legal_help", "danger") if lines.get(k)]))
+    return scripts
+
+
+SCRIPTS += language_scripts()
+
+
 def conversation_stream(seed: int = 7) -> Iterator[Tuple[str, List[str]]]:
     """Endless (topic, messages): every script once per round, rounds in a seeded order, so both
     servers receive exactly the same conversations in the same order."""

@@ -198,9 +198,8 @@ def format_line(resource: Resource, show_nations: bool = False, say: Say = say_e
 
     label = None
     if show_nations and not resource.uk_wide:
-        label = nations_label(resource, say)
-        if label in resource.name:  # "Rape Crisis Scotland" needs no "(Scotland)"
-            label = None
+        # "Rape Crisis Scotland" needs no "(Scotland)", nor "(Szkocja)": compared in English.
+        label = None if nations_label(resource) in resource.name else nations_label(resource, say)
 
     contacts: List[str] = []
     if resource.usable("phone"):
