@@ -182,6 +182,11 @@ def _languages_phrase(resource: Resource, say: Say) -> Optional[str]:
         return None
     if others == ["interpreters"]:
         return say("phrase_interpreters")
+    # Two entries name no language but say how many: said in the reader's language.
+    if others == ["many languages"]:
+        return say("phrase_many_languages")
+    if others == ["several other languages"]:
+        return say("phrase_several_languages")
     return say("phrase_in_languages", languages=f" {say('phrase_and')} ".join(others))
 
 

@@ -116,7 +116,7 @@ class SafeInputChannel(InputChannel):
             messages = messages or fixed("utter_error", turn.language)
             if turn.danger and not safety.contains_emergency_numbers(messages):
                 messages = safety.danger_messages(turn.language or danger_language) + messages
-            return self.decorate(messages, turn)
+            return self.decorate(choice.isolated(messages, turn.language), turn)
 
     async def _converse(self, raw_text: str, raw_sender: str, requested_language: Any,
                         on_new_message: OnNewMessage, turn: Turn) -> List[Dict[str, Any]]:

@@ -97,6 +97,16 @@ def confirmation(code: Optional[str]) -> List[Dict[str, str]]:
             {"text": safety.response_text("utter_greet", code)}]
 
 
+def isolated(messages: List[Dict[str, Any]], language: Optional[str]) -> List[Dict[str, Any]]:
+    """In a right-to-left answer every number and web address is isolated (bot/i18n/bidi.py):
+    the services lines the action server builds hold numbers that no translation isolated."""
+    from bot.i18n import bidi, catalog
+
+    if not language or catalog.catalog().direction(language) != "rtl":
+        return messages
+    return [{**m, "text": bidi.isolate(m["text"])} if isinstance(m.get("text"), str) else m for m in messages]
+
+
 def interpreter_note_once(pseudonymizer, sender: str, language: Optional[str]) -> List[Dict[str, str]]:
     """Once per conversation in another language: helplines may answer in English first."""
     if not language or language == "en" or pseudonymizer.state(sender, NOTED):
