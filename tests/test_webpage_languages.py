@@ -131,6 +131,21 @@ def _assert_page_texts_are(visit, strings: dict) -> None:
             assert value == strings[key], (kind, key)
 
 
+def _assert_english_fallbacks_stay_english(visit, code: str) -> None:
+    """A page text not translated yet is marked English and, as a block, laid out left to right;
+    a translated one takes the language's direction."""
+    english, own = page_strings()["en"]["strings"], page_strings()[code]
+    found = visit.page.evaluate(
+        "() => Array.from(document.querySelectorAll('[data-i18n]'), e => ({key: e.dataset.i18n,"
+        " lang: e.getAttribute('lang'), inline: getComputedStyle(e).display === 'inline',"
+        " direction: getComputedStyle(e).direction}))")
+    for element in found:
+        fallback = code != "en" and own["strings"][element["key"]] == english[element["key"]]
+        assert element["lang"] == ("en" if fallback else None), element
+        if not element["inline"]:
+            assert element["direction"] == ("ltr" if fallback else own["dir"]), element
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_choosing_a_language_sets_lang_dir_and_the_pages_texts_and_quick_exit_still_works(visit, code):
     _need_answered(code)
@@ -142,6 +157,7 @@ def test_choosing_a_language_sets_lang_dir_and_the_pages_texts_and_quick_exit_st
         code, registry.language(code).direction]
     assert expected["dir"] == ("rtl" if code == "ur" else "ltr")
     _assert_page_texts_are(visit, expected["strings"])
+    _assert_english_fallbacks_stay_english(visit, code)
     assert page.evaluate("getComputedStyle(document.getElementById('log')).direction") == expected["dir"]
     # Quick exit is still the first thing the keyboard reaches, and Esc still leaves.
     page.locator("body").focus()
@@ -152,6 +168,20 @@ def test_choosing_a_language_sets_lang_dir_and_the_pages_texts_and_quick_exit_st
     page.wait_for_url(exit_url)
     assert page.locator("body").inner_text() == "Weather forecast"
     assert visit.csp_console == [] and visit.page_errors == [] and visit.blocked == []
+
+
+def test_automatic_after_a_language_goes_back_to_english_and_to_detection(visit):
+    _need_answered("ur")
+    visit.open()
+    visit.choose("ur")
+    visit.choose("")
+    assert visit.page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["en", "ltr"]
+    _assert_page_texts_are(visit, page_strings()["en"]["strings"])
+    _assert_english_fallbacks_stay_english(visit, "en")
+    status, answer, _ = visit.type_and_send(QUESTION)
+    assert status == 200 and answer
+    assert visit.webhook_posts[-1]["metadata"] == {"language": ""}
+    assert safety.response_text("utter_interpreter_note", "ur") not in _texts(answer)
 
 
 def test_urdu_is_laid_out_right_to_left_with_the_persons_messages_on_the_left(visit):
@@ -354,8 +384,7 @@ def test_screenshot_in_urdu_on_a_phone(visit):
     _need_answered("ur")
     visit.open()
     visit.choose("ur")
-    visit.exchange(visit.topic_button("page_topic_help").click)
-    visit.type_and_send(QUESTION)
+    visit.exchange(visit.topic_button("page_topic_police").click)
     visit.page.locator("#log a[href^='tel:']").first.scroll_into_view_if_needed()
     visit.page.wait_for_timeout(300)  # let the scroll settle
     assert visit.page.locator("#log a[href^='tel:']").first.is_visible()

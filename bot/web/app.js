@@ -244,9 +244,17 @@
     var strings = language.strings || {};
     document.documentElement.lang = language.code;
     document.documentElement.dir = language.dir === "rtl" ? "rtl" : "ltr";
+    var english = (languageFor("en") || {}).strings || {};
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
       var text = strings[el.getAttribute("data-i18n")];
-      if (typeof text === "string" && text) el.textContent = text;
+      if (typeof text !== "string" || !text) return;
+      el.textContent = text;
+      // A text not translated yet is English: a block of it is laid out left to right even on a
+      // right-to-left page ("?Who can help me" otherwise), and it is read aloud as English.
+      // (Not inline ones: side by side, isolates would swap places on a right-to-left line.)
+      if (getComputedStyle(el).display !== "inline") el.dir = "auto";
+      if (language.code !== "en" && text === english[el.getAttribute("data-i18n")]) el.lang = "en";
+      else el.removeAttribute("lang");
     });
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-message]"), function (el) {
       var text = strings[el.getAttribute("data-i18n-message")];
