@@ -132,18 +132,25 @@ def _assert_page_texts_are(visit, strings: dict) -> None:
 
 
 def _assert_english_fallbacks_stay_english(visit, code: str) -> None:
-    """A page text not translated yet is marked English and, as a block, laid out left to right;
-    a translated one takes the language's direction."""
+    """A page text not translated yet is marked English, and a block (a text, or the paragraph
+    of inline ones) of nothing but such texts is laid out left to right; any other block takes
+    the language's direction."""
     english, own = page_strings()["en"]["strings"], page_strings()[code]
-    found = visit.page.evaluate(
-        "() => Array.from(document.querySelectorAll('[data-i18n]'), e => ({key: e.dataset.i18n,"
-        " lang: e.getAttribute('lang'), inline: getComputedStyle(e).display === 'inline',"
-        " direction: getComputedStyle(e).direction}))")
-    for element in found:
-        fallback = code != "en" and own["strings"][element["key"]] == english[element["key"]]
-        assert element["lang"] == ("en" if fallback else None), element
-        if not element["inline"]:
-            assert element["direction"] == ("ltr" if fallback else own["dir"]), element
+    blocks = visit.page.evaluate(
+        """() => {
+            const found = new Map();
+            document.querySelectorAll('[data-i18n]').forEach(e => {
+                const block = getComputedStyle(e).display === 'inline' ? e.parentElement : e;
+                if (!found.has(block)) found.set(block, {direction: getComputedStyle(block).direction, texts: []});
+                found.get(block).texts.push({key: e.dataset.i18n, lang: e.getAttribute('lang')});
+            });
+            return Array.from(found.values());
+        }""")
+    for block in blocks:
+        fallbacks = [code != "en" and own["strings"][t["key"]] == english[t["key"]] for t in block["texts"]]
+        for text, fallback in zip(block["texts"], fallbacks):
+            assert text["lang"] == ("en" if fallback else None), text
+        assert block["direction"] == ("ltr" if all(fallbacks) else own["dir"]), block
 
 
 @pytest.mark.parametrize("code", CODES)
