@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from support import ROOT, assert_emergency
-from test_webpage import Visit, browser  # noqa: F401  (browser: the module's Chromium fixture)
+from test_webpage import ANSWER_TIMEOUT_MS, Visit, browser  # noqa: F401  (browser: the module's Chromium fixture)
 
 from bot import safety
 from bot.channels import languages as choice
@@ -43,7 +43,7 @@ def _need_answered(code: str) -> None:
 
 
 def danger_messages_for(code: str) -> list:
-    """A clear English danger message, and the language's own first one when its test data exists."""
+    """A clear English danger message, and the language's own first two when its test data exists."""
     found = [ENGLISH_DANGER]
     own = ROOT / "tests" / "data" / f"danger_{code}.yml"
     if own.exists():
@@ -70,7 +70,7 @@ class LanguageVisit(Visit):
     def exchange(self, action):
         """Do `action` (which sends one message); return (status, the JSON answer, shown texts)."""
         before = len(self.bot_texts())
-        with self.page.expect_response("**/webhooks/webchat/webhook", timeout=90_000) as resp:
+        with self.page.expect_response("**/webhooks/webchat/webhook", timeout=ANSWER_TIMEOUT_MS) as resp:
             action()
         shown = self._wait_for_answer(before)
         return resp.value.status, resp.value.json(), shown
