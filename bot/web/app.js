@@ -237,6 +237,29 @@
     return null;
   }
 
+  // The block around each page text (the text itself, or the paragraph of an inline one).
+  function textBlock(el) {
+    return getComputedStyle(el).display === "inline" ? el.parentElement : el;
+  }
+
+  // A block whose texts are all English fallbacks is laid out left to right even on a
+  // right-to-left page ("?Who can help me" otherwise); any other follows the page.
+  function layOutEnglishLeftToRight() {
+    var texts = document.querySelectorAll("[data-i18n]");
+    var blocks = [];
+    Array.prototype.forEach.call(texts, function (el) {
+      var block = textBlock(el);
+      if (block && blocks.indexOf(block) < 0) blocks.push(block);
+    });
+    blocks.forEach(function (block) {
+      var english = Array.prototype.every.call(texts, function (el) {
+        return textBlock(el) !== block || el.lang === "en";
+      });
+      if (english) block.dir = "ltr";
+      else block.removeAttribute("dir");
+    });
+  }
+
   function applyLanguage(code) {
     var language = languageFor(code) || languageFor("en");
     chosenLanguage = languageFor(code) ? code : "";
@@ -244,10 +267,16 @@
     var strings = language.strings || {};
     document.documentElement.lang = language.code;
     document.documentElement.dir = language.dir === "rtl" ? "rtl" : "ltr";
+    var english = (languageFor("en") || {}).strings || {};
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
       var text = strings[el.getAttribute("data-i18n")];
-      if (typeof text === "string" && text) el.textContent = text;
+      if (typeof text !== "string" || !text) return;
+      el.textContent = text;
+      // A text not translated yet is English, and is read aloud as English.
+      if (language.code !== "en" && text === english[el.getAttribute("data-i18n")]) el.lang = "en";
+      else el.removeAttribute("lang");
     });
+    layOutEnglishLeftToRight();
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-message]"), function (el) {
       var text = strings[el.getAttribute("data-i18n-message")];
       if (typeof text === "string" && text) el.setAttribute("data-message", text);
