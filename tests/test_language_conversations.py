@@ -4,6 +4,7 @@ answer about the police and the Home Office, legal help and danger, all in the p
 choice of language. Lines: tests/data/conversation_<code>.yml, written by each language's author."""
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Dict, List
 
@@ -26,8 +27,10 @@ def lines(code: str) -> Dict[str, str]:
 
 
 def said(code: str, key: str) -> str:
-    """The first sentence of an answer as the person should see it in `code`."""
-    return catalog.fill(catalog.text(key, code)).split("\n")[0][:60]
+    """The start of an answer's first sentence as the person should see it in `code` (an SMS
+    page may end after that sentence)."""
+    first = re.split(r"(?<=[.!?\u06d4\u061f\u0964])\s", catalog.fill(catalog.text(key, code)).split("\n")[0])[0]
+    return first[:60]
 
 
 def web(stack, conversation: str, message, language=None) -> List[Dict]:

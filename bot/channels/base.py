@@ -133,7 +133,7 @@ class SafeInputChannel(InputChannel):
             self._forget(sender)
             return messages
         language, text = await self._language_and_text(raw_text, sender, turn.first)
-        turn.language = chosen.reply_language or choice.reply_language(language)
+        turn.language = chosen.reply_language or choice.follow(self.pseudonymizer, sender, language)
         register_sensitive([text, *_language_forms(language), *_language_forms(turn.language)])
         messages = await self._ask_rasa(text, sender, on_new_message, language, turn.language)
         if messages and not turn.danger:

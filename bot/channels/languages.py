@@ -20,6 +20,7 @@ from bot.safety_words import command_form
 from bot.settings import settings
 
 CHOSEN = "chosen"  # the state field that holds a chosen language code
+KEPT = "reply"  # the last language other than English the conversation was answered in
 NOTED = "interpreters"  # set once the interpreter note has been given in this conversation
 AUTOMATIC = ("", "auto")  # picker values that go back to detection
 
@@ -83,6 +84,7 @@ def apply(pseudonymizer, sender: str, picker: Any, raw_text: str) -> Choice:
     named = named_language(raw_text)
     if named:
         pseudonymizer.set_state(sender, CHOSEN, named)
+        pseudonymizer.set_state(sender, KEPT, None if named == "en" else named)
     chosen = pseudonymizer.state(sender, CHOSEN)
     if named and not answerable(named):
         return Choice(None, True)
@@ -115,9 +117,21 @@ def interpreter_note_once(pseudonymizer, sender: str, language: Optional[str]) -
     return [{"text": safety.response_text("utter_interpreter_note", language)}]
 
 
+def follow(pseudonymizer, sender: str, detected: Optional[str]) -> Optional[str]:
+    """The answer's language when nobody chose one: the language of the message if it is one
+    we answer in other than English; otherwise the conversation's language kept so far, so a
+    message with English words in it ("ok", "he has a knife") does not switch a Polish
+    conversation to English (writing "English" does); otherwise English."""
+    if answerable(detected) and detected != "en":
+        pseudonymizer.set_state(sender, KEPT, detected)
+        return detected
+    kept = pseudonymizer.state(sender, KEPT)
+    return kept if answerable(kept) else reply_language(detected)
+
+
 def current(pseudonymizer, sender: str) -> Optional[str]:
     """The language this conversation is answered in now (None: English)."""
-    chosen = pseudonymizer.state(sender, CHOSEN)
-    if answerable(chosen):
-        return chosen
+    for code in (pseudonymizer.state(sender, CHOSEN), pseudonymizer.state(sender, KEPT)):
+        if answerable(code):
+            return code
     return reply_language(pseudonymizer.conversation_language(sender))

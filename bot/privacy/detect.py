@@ -44,7 +44,7 @@ _HINT_LETTERS = {
     "vi": "ơưđ" + "".join(chr(c) for c in range(0x1EA0, 0x1F00)),
     "ur": "ٹڈڑںےۓ", "ar": "ةىإأؤ",
 }
-DETECTOR_WEIGHT = 0.5  # the low-accuracy detector is sure of itself even when wrong on short text
+DETECTOR_WEIGHT = 0.4  # the low-accuracy detector is sure of itself even when wrong on short text
 HINT_WEIGHT = 0.5
 SUPPORTED_PRIOR = 0.1  # people here write our languages far more often than the decoys
 PREVIOUS_PRIOR = 0.2  # and rarely switch language mid-conversation
@@ -107,7 +107,9 @@ def _stop_words(name: str) -> frozenset[str]:
         data = privacy_data(ours[name])
         cues = {w for phrase in data.name_cues + data.intro_cues + data.kinship
                 for w in phrase.split()}
-        return everyday_words(ours[name]) | cues | set(data.detect_words)
+        from bot.privacy.topic_words import topic_words
+
+        return everyday_words(ours[name]) | cues | set(data.detect_words) | topic_words(ours[name])
     module = _DECOY_STOP_WORDS.get(name)
     if not module:
         return frozenset()
