@@ -45,7 +45,7 @@ _DANGER_PATTERNS = [
     r"\b(?:breaking|broke|break)\s+(?:in|the door)\b",
     # "not an emergency", "non-emergency", "nobody is in danger" say the opposite: not danger.
     r"(?<!nobody is )(?<!no one is )(?<!noone is )(?<!not )\b(?:in danger|not safe (?:right )?now|i(?:'m| am|m) not safe|unsafe right now|fear(?:ing)? for my life|scared for my life|afraid for my life)\b",
-    r"(?<!not an )(?<!not a )(?<!non-)(?<!non )(?<!no )(?<!vos )\b(?:emergency|sos|help me now|help now|need help now|please help quick|urgent help|hurry)\b"
+    r"(?<!not an )(?<!not a )(?<!non-)(?<!non )(?<!no )(?<!vos )(?<!kya ye )(?<!kya yeh )\b(?:emergency|sos|help me now|help now|need help now|please help quick|urgent help|hurry)\b"
     # ... and not "emergency nahi hai" (Roman Urdu) or "emergency না" (Bengali): "not an emergency".
     r"(?!\s+(?:nahi|nai|nhi|nahin|nahi hai|না|নয়|نہیں)(?!\w))",
     r"\b(?:kill myself|killing myself|suicid\w*|end my life|take my (?:own )?life)\b",
