@@ -260,6 +260,9 @@ class TwilioSMSInput(SafeInputChannel):
     def decorate(self, messages: List[Dict[str, Any]], turn: Turn) -> List[Dict[str, Any]]:
         """One short page (sms_pages), the rest kept for MORE; the first text of a conversation
         may be read on a lock screen, so it starts with the neutral notice."""
+        # "Part of the answer is missing, call 999 if in danger" must not wait behind MORE.
+        errors = {safety.response_text("utter_error", turn.language), safety.response_text("utter_error")}
+        messages = sorted(messages, key=lambda m: m.get("text") not in errors)
         texts = [sms_text(m) for m in messages]
         hint = safety.response_text("utter_sms_more_hint", turn.language)
         danger = turn.danger or safety.contains_emergency_numbers(messages[:1])
