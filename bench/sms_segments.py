@@ -37,7 +37,7 @@ TOKEN, PUBLIC_URL, PATH = "bench-token", "https://bench.safe-report.invalid", "/
 
 def questions(code: str, limit: int = 60) -> List[str]:
     if code == "en":
-        return [m for _, lines in SCRIPTS for m in lines][:limit]
+        return [m for name, lines in SCRIPTS if not name.startswith("language ") for m in lines][:limit]
     found: List[str] = []
     conversation = ROOT / "tests" / "data" / f"conversation_{code}.yml"
     if conversation.exists():

@@ -101,14 +101,22 @@ def _take(queue: List[str], page: List[str], limit: int, hint: str) -> None:
 
 
 def _first_service(queue: List[str], page: List[str], hint: str) -> None:
-    """Bring the first piece that names a service (a number or web address) into the page."""
+    """Bring the first piece that names a service (a number or web address) into the page,
+    making room for it by leaving the page's later sentences for MORE (the first one stays)."""
     if any(_SERVICE.search(p) for p in page):
         return
-    for index, piece in enumerate(queue):
-        if _SERVICE.search(piece):
-            if _fits(page + [piece, hint], SERVICE_PAGE_SEGMENTS):
-                page.append(queue.pop(index))
-            return
+    index = next((i for i, piece in enumerate(queue) if _SERVICE.search(piece)), None)
+    if index is None:
+        return
+    service, moved = queue[index], []
+    while len(page) > 1 and not _fits(page + [service, hint], PAGE_SEGMENTS):
+        moved.insert(0, page.pop())
+    if _fits(page + [service, hint], SERVICE_PAGE_SEGMENTS):
+        del queue[index]
+        page.append(service)
+        queue[0:0] = moved
+    else:
+        page.extend(moved)
 
 
 def paginate(texts: Sequence[str], hint: str, danger: bool = False) -> Tuple[str, List[str]]:
