@@ -143,3 +143,11 @@ def test_a_switched_off_language_is_answered_in_english(tmp_path, trained_model)
         stack.stop()
 
 
+
+
+@pytest.mark.parametrize("code", ["pl", "ar"])
+def test_erasing_in_a_language_is_confirmed_in_that_language(rasa_stack, code):
+    conversation, line = "erase-" + secrets.token_hex(8), lines(code)
+    web(rasa_stack, conversation, line["status"])
+    erase = yaml.safe_load((ROOT / "tests" / "data" / f"danger_{code}.yml").read_text(encoding="utf-8"))["forget"][0]
+    assert said(code, "utter_forgotten") in texts(web(rasa_stack, conversation, erase))

@@ -126,10 +126,12 @@ class SafeInputChannel(InputChannel):
         register_sensitive([sender])
         chosen = choice.apply(self.pseudonymizer, sender, requested_language, raw_text)
         turn.language = chosen.reply_language
-        if chosen.switched:  # the whole message named a language: say so, no need to ask Rasa
-            return choice.confirmation(choice.named_language(raw_text))
+        if chosen.named:  # the whole message named a language: say so, no need to ask Rasa
+            return choice.confirmation(chosen.named)
         if safety.is_forget_command(raw_text):
-            messages = await self._ask_rasa("/" + safety.FORGET_INTENT, sender, on_new_message, turn.language)
+            turn.language = choice.current(self.pseudonymizer, sender)  # the confirmation in their language
+            messages = await self._ask_rasa("/" + safety.FORGET_INTENT, sender, on_new_message,
+                                            reply_language=turn.language)
             self._forget(sender)
             return messages
         language, text = await self._language_and_text(raw_text, sender, turn.first)

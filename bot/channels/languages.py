@@ -70,7 +70,7 @@ def requested(value: Any) -> Optional[str]:
 @dataclass(frozen=True)
 class Choice:
     reply_language: Optional[str]  # the chosen language if answerable, else None
-    switched: bool  # this message only named a language
+    named: Optional[str] = None  # the language this message only named (it asks nothing else)
 
 
 def apply(pseudonymizer, sender: str, picker: Any, raw_text: str) -> Choice:
@@ -87,8 +87,8 @@ def apply(pseudonymizer, sender: str, picker: Any, raw_text: str) -> Choice:
         pseudonymizer.set_state(sender, KEPT, None if named == "en" else named)
     chosen = pseudonymizer.state(sender, CHOSEN)
     if named and not answerable(named):
-        return Choice(None, True)
-    return Choice(chosen if answerable(chosen) else None, bool(named))
+        return Choice(None, named)
+    return Choice(chosen if answerable(chosen) else None, named)
 
 
 def confirmation(code: Optional[str]) -> List[Dict[str, str]]:

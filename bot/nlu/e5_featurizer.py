@@ -3,9 +3,6 @@
     - name: bot.nlu.e5_featurizer.SentenceEmbeddingFeaturizer
       scale: 10.0      # multiplies the unit vector (linear classifiers regularise every
                        # feature alike; a unit vector's components are ~0.05)
-      fold_marks: true # a text with marks on Latin letters is embedded twice, as written and
-                       # without the marks (bot/nlu/fold.py), and the two vectors averaged: a
-                       # message typed without diacritics then lands near its written form
 
 It adds a sentence-level feature only (the embedding model gives one pooled vector, not
 per-token vectors), which is what LogisticRegressionClassifier reads and what DIET takes as its
@@ -14,9 +11,8 @@ sentence_embeddings); messages the bot parses are embedded in memory and never s
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -28,7 +24,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import sentence_embeddings
-from bot.nlu.fold import fold_latin
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -43,7 +38,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "cache_training": True, "fold_marks": False}
+        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "cache_training": True}
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
@@ -63,28 +58,17 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         messages = [m for m in training_data.training_examples if _text(m)]
         if self._config["cache_training"]:
             cache = sentence_embeddings.training_cache()
-            vectors = self._vectors([_text(m) for m in messages], cache.embed)
+            vectors = cache.embed([_text(m) for m in messages])
             cache.save()
         else:
-            vectors = self._vectors([_text(m) for m in messages], sentence_embeddings.embed)
+            vectors = sentence_embeddings.embed([_text(m) for m in messages])
         self._add(messages, vectors)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         with_text = [m for m in messages if _text(m)]
-        self._add(with_text, self._vectors([_text(m) for m in with_text], sentence_embeddings.embed))
+        self._add(with_text, sentence_embeddings.embed([_text(m) for m in with_text]))
         return messages
-
-    def _vectors(self, texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
-        """One unit vector per text; with fold_marks, the mean of the text's and its folded form's."""
-        folded = [fold_latin(t) for t in texts] if self._config["fold_marks"] else list(texts)
-        extra = [i for i, (t, f) in enumerate(zip(texts, folded)) if f != t]
-        vectors = embed(list(texts) + [folded[i] for i in extra])
-        if not extra:
-            return vectors
-        combined = vectors[: len(texts)].copy()
-        combined[extra] += vectors[len(texts):]
-        return combined / np.linalg.norm(combined, axis=1, keepdims=True)
 
     def _add(self, messages: list[Message], vectors) -> None:
         for message, vector in zip(messages, vectors):
