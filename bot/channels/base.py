@@ -130,6 +130,7 @@ class SafeInputChannel(InputChannel):
             return choice.confirmation(chosen.named)
         if safety.is_forget_command(raw_text):
             turn.language = choice.current(self.pseudonymizer, sender)  # the confirmation in their language
+            register_sensitive(_language_forms(turn.language))
             messages = await self._ask_rasa("/" + safety.FORGET_INTENT, sender, on_new_message,
                                             reply_language=turn.language)
             self._forget(sender)
