@@ -77,8 +77,9 @@ SPACY = [
 E5 = {"name": "bot.nlu.e5_featurizer.SentenceEmbeddingFeaturizer", "scale": 10.0}
 LOGREG = {"name": "LogisticRegressionClassifier", "max_iter": 1000}
 DANGER = {"name": "bot.nlu.danger_override.DangerOverride"}
-TWO_TOPICS = {"name": "bot.nlu.two_topics.TwoTopicDetector", "scale": 10.0,
-              "clause_threshold": 0.5}
+TWO_TOPICS = {"name": "bot.nlu.two_topics.TwoTopicDetector"}
+# The classifier that also labels each clause (bot/nlu/clause_components.py).
+CLAUSE_LOGREG = {**LOGREG, "name": "bot.nlu.clause_components.ClauseLogisticRegressionClassifier"}
 
 CANDIDATES = {
     # Rasa's default pipeline (whitespace tokens, sparse count vectors, DIET): config.yml
@@ -91,7 +92,7 @@ CANDIDATES = {
     # Frozen multilingual sentence embeddings and a linear classifier.
     "e5_logreg": [{"name": "WhitespaceTokenizer"}, E5, LOGREG, *TAIL, DANGER],
     # The same with the two-topic detector (issue 13): config.yml since December 2026.
-    "e5_logreg_two_topics": [{"name": "WhitespaceTokenizer"}, E5, LOGREG, *TAIL, TWO_TOPICS,
+    "e5_logreg_two_topics": [{"name": "WhitespaceTokenizer"}, E5, CLAUSE_LOGREG, *TAIL, TWO_TOPICS,
                              DANGER],
     # e5_logreg with the sparse features alongside.
     "e5_sparse_logreg": [{"name": "WhitespaceTokenizer"}, *SPARSE, E5, LOGREG, *TAIL, DANGER],

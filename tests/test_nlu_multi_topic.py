@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.two_topics import ActionAnswerTwoTopics, combined_services, ordered_topics
 from bot.nlu import multi_topic_eval as mt
+from bot.nlu.clauses import CLAUSE_INTENTS, clauses
 from bot.nlu.two_topics import TwoTopicDetector
 from bot.nlu.two_topics_policy import ANSWER_ACTION, TwoTopicsPolicy
 from bot.paths import DOMAIN_FILE
@@ -90,11 +91,19 @@ def test_policy_answers_two_topics_then_listens_and_abstains_otherwise():
     assert policy_prediction({"intent": {"name": "spouse_visa", "confidence": 0.9}})[0] is None
 
 
-def detector(labels):
-    """A detector whose clause classifier is replaced by fixed labels (the rules under test)."""
-    d = TwoTopicDetector({}, None, None)
-    d.clause_labels = lambda parts: labels[: len(parts)]
-    return d
+class detector:
+    """The detector's rules with fixed clause labels (as the intent classifier would give)."""
+
+    def __init__(self, labels):
+        self.labels, self.rules = labels, TwoTopicDetector({})
+
+    def topics(self, text, intent, ranking):
+        return self.rules.topics(text, intent, ranking, self.labels[: len(clauses(text))])
+
+    def process(self, messages):
+        for message in messages:
+            message.set(CLAUSE_INTENTS, self.labels[: len(clauses(message.get(TEXT)))])
+        return self.rules.process(messages)
 
 
 def test_detector_rules():

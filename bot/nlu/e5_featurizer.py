@@ -8,6 +8,8 @@ It adds a sentence-level feature only (the embedding model gives one pooled vect
 per-token vectors), which is what LogisticRegressionClassifier reads and what DIET takes as its
 sentence feature. Embeddings of training texts are cached on disk under var/ (see
 sentence_embeddings); messages the bot parses are embedded in memory and never stored.
+At parse time a message of two or more clauses (bot/nlu/clauses.py) has each clause embedded
+too, in the same batch, for bot.nlu.clause_components.ClauseLogisticRegressionClassifier.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import sentence_embeddings
+from bot.nlu.clauses import CLAUSE_DENSE, clauses
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -66,8 +69,16 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        with_text = [m for m in messages if _text(m)]
-        self._add(with_text, sentence_embeddings.embed([_text(m) for m in with_text]))
+        for message in messages:
+            text = _text(message)
+            if not text:
+                continue
+            parts = clauses(text)
+            parts = parts if len(parts) >= 2 else []
+            vectors = sentence_embeddings.embed([text, *parts])
+            self._add([message], vectors[:1])
+            if parts:
+                message.set(CLAUSE_DENSE, vectors[1:] * self.scale)
         return messages
 
     def _add(self, messages: list[Message], vectors) -> None:

@@ -5,10 +5,10 @@
 How it decides (deterministic, and each step can be explained to a reviewer):
 1. The message is split into clauses (bot/nlu/clauses.py). One clause: nothing to do.
 2. Topics are collected in this order: `danger` if the deterministic danger patterns match the
-   message or a clause; the whole message's intent; then each clause's own intent, from a small
-   logistic regression over the clause's sentence embedding, if it is at least
-   `clause_threshold` sure. Intents that are not topics (greetings, menu, nation, fallback,
-   ...) never count.
+   message or a clause; the whole message's intent; then each clause's own intent, as the
+   intent classifier labelled it (bot/nlu/clause_components.py: the same features and weights
+   as for the whole message, None where it is less than its `clause_threshold` sure).
+   Intents that are not topics (greetings, menu, nation, fallback, ...) never count.
 3. domestic_abuse is dropped when a more specific abuse topic is there (danger, spouse_visa,
    male_victim, lgbt_victim): each of those answers already speaks to abuse by a partner or
    family (the emergency answer gives the domestic abuse helpline), and "he is hitting me",
@@ -19,25 +19,20 @@ How it decides (deterministic, and each step can be explained to a reviewer):
    intent becomes the first topic found.
 A message whose intent is forget_me is never combined: erasure must always work.
 
-The clause classifier is trained here on the same training examples (their embeddings come
-from the on-disk cache of training texts, so this costs a few seconds) and stored as plain
-numpy arrays.
+Nothing is trained here.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.linear_model import LogisticRegression
 
-from bot.nlu import sentence_embeddings
+from bot.nlu.clause_components import clause_intents
 from bot.nlu.clauses import clauses
 from bot.safety import is_danger
 
@@ -50,46 +45,20 @@ NOT_TOPICS = ["greet", "goodbye", "thanks", "ask_menu", "ask_human", "inform_nat
               "out_of_scope", "other_language", "forget_me", "nlu_fallback"]
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TwoTopicDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"scale": 10.0, "clause_threshold": 0.5, "not_topics": NOT_TOPICS,
-                "second_best_threshold": None}
+        return {"not_topics": NOT_TOPICS, "second_best_threshold": None}
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 weights: np.ndarray | None = None, bias: np.ndarray | None = None,
-                 labels: list[str] | None = None) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.config = {**self.get_default_config(), **config}
         self.not_topics = frozenset(self.config["not_topics"])
-        self._storage, self._resource = model_storage, resource
-        self.weights, self.bias, self.labels = weights, bias, labels or []
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> TwoTopicDetector:
-        return cls(config, model_storage, resource)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        cache = sentence_embeddings.training_cache()
-        vectors = cache.embed([m.get(TEXT) for m in examples]) * self.config["scale"]
-        cache.save()
-        model = LogisticRegression(max_iter=1000, class_weight="balanced", random_state=42)
-        model.fit(vectors, [m.get(INTENT) for m in examples])
-        self.weights, self.bias, self.labels = model.coef_, model.intercept_, list(model.classes_)
-        with self._storage.write_to(self._resource) as directory:
-            np.savez(directory / "clause_classifier.npz", weights=self.weights, bias=self.bias,
-                     labels=np.array(self.labels))
-        return self._resource
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> TwoTopicDetector:
-        with model_storage.read_from(resource) as directory, \
-                np.load(directory / "clause_classifier.npz", allow_pickle=False) as stored:
-            return cls(config, model_storage, resource, stored["weights"], stored["bias"],
-                       [str(label) for label in stored["labels"]])
+        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -101,7 +70,8 @@ class TwoTopicDetector(GraphComponent):
         intent = message.get(INTENT) or {}
         if not isinstance(text, str) or intent.get("name") in NEVER_COMBINE:
             return
-        topics = self.topics(text, intent, message.get(INTENT_RANKING_KEY) or [])
+        topics = self.topics(text, intent, message.get(INTENT_RANKING_KEY) or [],
+                             clause_intents(message))
         if len(topics) < 2:
             return
         message.set(TOPICS_KEY, topics, add_to_output=True)
@@ -109,30 +79,21 @@ class TwoTopicDetector(GraphComponent):
             message.set(INTENT, {"name": topics[0], "confidence": intent.get("confidence", 0.0)},
                         add_to_output=True)
 
-    def topics(self, text: str, intent: dict, ranking: list[dict]) -> list[str]:
-        """The distinct topics of `text` in the order found (see the module docstring)."""
+    def topics(self, text: str, intent: dict, ranking: list[dict],
+               clause_labels: list[str | None] | None = None) -> list[str]:
+        """The distinct topics of `text` in the order found (see the module docstring).
+        `clause_labels`: the intent of each clause of `text`, in order (None: unknown)."""
         parts = clauses(text)
         found: list[str] = [DANGER] if is_danger(text) else []
         if len(parts) >= 2:
+            labels = list(clause_labels or []) + [None] * len(parts)
             found.append(intent.get("name"))
-            found += [DANGER if is_danger(part) else label
-                      for part, label in zip(parts, self.clause_labels(parts))]
+            found += [DANGER if is_danger(part) else label for part, label in zip(parts, labels)]
         found += self._second_best(ranking)
         topics = [t for t in dict.fromkeys(found) if t and t not in self.not_topics]
         if SPECIFIC_ABUSE.intersection(topics):
             topics = [t for t in topics if t != GENERAL_ABUSE]
         return topics
-
-    def clause_labels(self, parts: list[str]) -> list[str | None]:
-        """Each clause's intent, or None where the classifier is less than the threshold sure."""
-        if self.weights is None or not parts:
-            return [None] * len(parts)
-        logits = sentence_embeddings.embed(parts) * self.config["scale"] @ self.weights.T + self.bias
-        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        best = probabilities.argmax(axis=1)
-        return [self.labels[i] if p[i] >= self.config["clause_threshold"] else None
-                for i, p in zip(best, probabilities)]
 
     def _second_best(self, ranking: list[dict]) -> list[str]:
         """Optional (off by default): the classifier's first two intents, if the second is at
