@@ -14,16 +14,20 @@ itself. Clause features and labels stay inside the message (never in the parse r
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import scipy.sparse
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from sklearn.exceptions import ConvergenceWarning
 
 from bot.nlu.clauses import CLAUSE_DENSE, CLAUSE_INTENTS, CLAUSE_SPARSE, clause_spans
 
@@ -66,6 +70,12 @@ class ClauseLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), "clause_threshold": 0.5}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        # config.yml stops lbfgs early on purpose (measured there): not a warning for operators.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return super().train(training_data)
 
     def process(self, messages: list[Message]) -> list[Message]:
         super().process(messages)
