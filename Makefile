@@ -60,7 +60,7 @@ test: system train lint
 
 # The unit lane only: no server, no trained model, under a minute.
 test-fast: install
-	bash scripts/test.sh -m unit
+	bash scripts/test.sh --unit
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ language's training data. One `rasa test nlu` run over the folder, split by file
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import pytest
@@ -24,8 +25,14 @@ MIN_EN_MESSAGES, MIN_EN_DANGER = 150, 25
 MIN_PER_INTENT, MIN_DANGER = 2, 6
 
 
+@functools.lru_cache(maxsize=1)
+def training_examples() -> tuple:
+    """data/nlu's (intent, text) pairs, loaded once (Rasa's loader takes 1-2 s)."""
+    return tuple(holdout.examples(TRAINING_DIR))
+
+
 def trained_intents() -> set:
-    return {intent for intent, _ in holdout.examples(TRAINING_DIR)}
+    return {intent for intent, _ in training_examples()}
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +60,7 @@ def test_no_holdout_message_is_in_the_training_data():
     def form(text: str) -> str:
         return fold_latin(text.strip().lower())
 
-    training_texts = {form(text) for _, text in holdout.examples(TRAINING_DIR)}
+    training_texts = {form(text) for _, text in training_examples()}
     leaked = [(code, text) for code, path in holdout.holdout_files().items()
               for _, text in holdout.examples(path) if form(text) in training_texts]
     assert leaked == []

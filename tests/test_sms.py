@@ -428,7 +428,7 @@ def test_replay_guard_in_memory_ttl_and_bound():
 def redis_url(tmp_path_factory):
     server = shutil.which("redis-server")
     if not server:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
+        pytest.skip("redis-server is not installed (make system installs it)")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -271,7 +271,7 @@ def test_the_actions_unit_runs_the_launchers_command():
     assert exec_start.split()[1:] == actions_command(5055)[1:-1] + ["${SAFE_REPORT_ACTIONS_PORT}"]
 
 
-@pytest.mark.unit
+@pytest.mark.stack  # needs redis-server (make system)
 def test_the_redis_unit_runs_redis_with_persistence_off(tmp_path):
     """The unit's own command line, started here (without systemd): nothing saved, ever."""
     if not shutil.which("redis-server"):
@@ -310,7 +310,7 @@ def units_here(tmp_path: Path) -> List[str]:
     return [p.name for p in UNITS.iterdir() if not p.name.endswith("@.service")] + ["safe-report-rasa@5005.service"]
 
 
-@pytest.mark.unit
+@pytest.mark.stack  # needs redis-server on disk (make system)
 def test_systemd_analyze_verify_accepts_the_units(tmp_path):
     names = units_here(tmp_path)
     result = subprocess.run(["systemd-analyze", "verify", "--man=no", *names], cwd=tmp_path,
